@@ -1,0 +1,125 @@
+"""Load and validate hardware configs (native YAML, SCALE-Sim .cfg, or a dict)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from accelsim.config.scalesim_cfg import translate_scalesim_cfg
+from accelsim.config.schema import HardwareConfig
+from accelsim.config.yamlio import read_text, parse_yaml
+from accelsim.errors import ConfigError
+
+HW_SUFFIXES = (".yaml", ".yml", ".cfg")
+
+
+def load_hardware(
+    source: str | Path | Mapping[str, Any] | HardwareConfig,
+    overrides: Mapping[str, Any] | None = None,
+) -> HardwareConfig:
+    """Read a hardware config from a path (YAML or SCALE-Sim .cfg) or a mapping.
+
+    `overrides` maps dotted key paths (``compute.rows``) to values, applied before validation.
+    """
+    if isinstance(source, HardwareConfig):
+        if not overrides:
+            return source
+        raw, name = source.model_dump(mode="python"), source.name
+    elif isinstance(source, Mapping):
+        raw, name = copy.deepcopy(dict(source)), "<config>"
+    else:
+        raw, name = read_hardware_dict(source), str(source)
+    if overrides:
+        raw = apply_overrides(raw, overrides, name, ConfigError)
+    return validate(HardwareConfig, raw, name, ConfigError)
+
+
+def read_hardware_dict(path: str | Path) -> dict:
+    path = Path(path)
+    text = read_text(path, ConfigError)
+    if path.suffix.lower() == ".cfg":
+        return translate_scalesim_cfg(text, str(path))
+    raw = parse_yaml(text, str(path), ConfigError)
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping of config keys at the top level", str(path))
+    return raw
+
+
+def apply_overrides(raw: dict, overrides: Mapping[str, Any], source: str, error=ConfigError) -> dict:
+    """Set dotted key paths in a nested dict (a copy); the path's parents must exist."""
+    raw = copy.deepcopy(raw)
+    for path, value in overrides.items():
+        node = raw
+        parts = path.split(".")
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(child, dict):
+                raise error("no such section to override", source, ".".join(parts[: i + 1]))
+            node = child
+        node[parts[-1]] = value
+    return raw
+
+
+def validate(model: type[BaseModel], raw: Any, source: str, error=ConfigError):
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise error_from_validation(exc, model, source, error) from None
+
+
+def error_from_validation(exc: ValidationError, model: type[BaseModel], source: str, error=ConfigError):
+    """The first validation problem as one clear message naming the key path."""
+    first = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in first["loc"] if not _is_union_tag(p)]
+    key = ".".join(loc) or None
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        valid = _valid_keys(model, loc[:-1])
+        hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
+        return error(f"unknown key{hint}", source, key)
+    if kind == "missing":
+        return error("required key is missing", source, key)
+    message = first["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], dict):
+        message += f" (got {first['input']!r})"
+    return error(message, source, key)
+
+
+def _is_union_tag(part) -> bool:
+    # pydantic inserts the discriminator value (e.g. 'systolic') into the location
+    return isinstance(part, str) and part in _TAGS
+
+
+_TAGS = {"systolic", "crossbar", "row_stationary"}
+
+
+def _valid_keys(model: type[BaseModel], loc: list[str]) -> list[str]:
+    current: Any = model
+    for part in loc:
+        if part.isdigit():
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        current = _model_of(fields[part].annotation)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", None)
+    return sorted(fields) if fields else []
+
+
+def _model_of(annotation):
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,107 @@
+"""Links and channels: they own latency, bandwidth and depth, not the processes at their ends.
+
+A `Link` serialises transfers at a bandwidth and adds a fixed, pipelined latency. It keeps
+its busy-until time exactly (as a fraction of a cycle), so a stream of small transfers
+takes the same total time as one large one; each transfer ends at the next whole cycle.
+
+A `Channel` is a link into a queue whose depth is a byte capacity: the producer reserves
+room before it sends (a full channel blocks it: back-pressure) and the consumer releases
+the room when it has finished with the item.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import simpy
+
+
+class Link:
+    def __init__(self, env: simpy.Environment, name: str, bytes_per_cycle: float | None, latency_cycles: int = 0):
+        if bytes_per_cycle is not None and bytes_per_cycle <= 0:
+            raise ValueError(f"{name}: bandwidth must be > 0")
+        if latency_cycles < 0:
+            raise ValueError(f"{name}: latency must be >= 0")
+        self.env = env
+        self.name = name
+        # Exact fractions: no drift between fine and fast fidelity.
+        self.bytes_per_cycle = None if bytes_per_cycle is None else Fraction(bytes_per_cycle).limit_denominator(1 << 20)
+        self.latency = latency_cycles
+        self.busy_until = Fraction(0)
+        self.busy_cycles = Fraction(0)
+        self.bytes = 0
+        self.transfers = 0
+
+    def serialize(self, nbytes: int):
+        """Generator: wait until `nbytes` have left the sender; returns the arrival cycle."""
+        self.bytes += nbytes
+        self.transfers += 1
+        now = int(self.env.now)
+        if self.bytes_per_cycle is None or nbytes == 0:
+            return now + self.latency
+        start = max(Fraction(now), self.busy_until)
+        duration = nbytes / self.bytes_per_cycle
+        self.busy_until = start + duration
+        self.busy_cycles += duration
+        done = math.ceil(self.busy_until)
+        if done > now:
+            yield self.env.timeout(done - now)
+        return done + self.latency
+
+    def transfer(self, nbytes: int):
+        """Generator: wait until `nbytes` have arrived at the far end."""
+        arrival = yield from self.serialize(nbytes)
+        if arrival > self.env.now:
+            yield self.env.timeout(arrival - int(self.env.now))
+
+
+class Channel:
+    """A link into a byte-bounded queue.
+
+    `send` reserves room (blocking while the channel is full), serialises the item over the
+    link and delivers it after the link latency, in order; `get` takes the next item;
+    `release` frees its room once the consumer is done with it.
+    """
+
+    def __init__(self, env: simpy.Environment, name: str, link: Link, capacity_bytes: int | None = None):
+        if capacity_bytes is not None and capacity_bytes < 1:
+            raise ValueError(f"{name}: capacity must be >= 1 byte")
+        self.env = env
+        self.name = name
+        self.link = link
+        self.capacity = capacity_bytes
+        self.space = None if capacity_bytes is None else simpy.Container(env, capacity=capacity_bytes, init=0)
+        self.queue = simpy.Store(env)
+
+    def room(self, nbytes: int) -> int:
+        """The bytes an item really holds: never more than the whole channel."""
+        return nbytes if self.capacity is None else min(nbytes, self.capacity)
+
+    def reserve(self, nbytes: int):
+        """Generator: wait for `nbytes` of room."""
+        amount = self.room(nbytes)
+        if self.space is not None and amount > 0:
+            yield self.space.put(amount)
+
+    def release(self, nbytes: int) -> None:
+        amount = self.room(nbytes)
+        if self.space is not None and amount > 0:
+            self.space.get(amount)
+
+    def send(self, item, nbytes: int, reserve: bool = True):
+        """Generator: (reserve,) serialise, and schedule the delivery; returns on serialisation."""
+        if reserve:
+            yield from self.reserve(nbytes)
+        arrival = yield from self.link.serialize(nbytes)
+        if arrival > self.env.now:
+            self.env.process(self._deliver(item, arrival))
+        else:
+            self.queue.put(item)
+
+    def _deliver(self, item, arrival: int):
+        yield self.env.timeout(arrival - int(self.env.now))
+        yield self.queue.put(item)
+
+    def get(self):
+        return self.queue.get()

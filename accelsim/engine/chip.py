@@ -1,0 +1,15 @@
+"""The chip builder: picks the component family for a config's compute fabric."""
+
+from __future__ import annotations
+
+from accelsim.config.schema import HardwareConfig
+from accelsim.engine.context import SimContext
+
+
+def build_chip(ctx: SimContext, hw: HardwareConfig):
+    family = hw.compute.type
+    if family == "systolic":
+        from accelsim.components.systolic import SystolicChip
+
+        return SystolicChip(ctx, hw)
+    raise ValueError(f"no chip builder for compute type {family!r}")

@@ -1,0 +1,40 @@
+"""The simulation context: everything one run owns, passed in, never global."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from accelsim.engine.stats import StatsRegistry
+from accelsim.engine.tracer import Tracer
+
+
+@dataclass
+class SimContext:
+    """One SimPy environment, its integer-cycle clock, a seeded Generator, stats and tracer."""
+
+    clock_mhz: float
+    seed: int = 0
+    trace: bool = False
+    env: simpy.Environment = field(default_factory=simpy.Environment)
+    rng: np.random.Generator = field(init=False)
+    stats: StatsRegistry = field(default_factory=StatsRegistry)
+    tracer: Tracer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        self.tracer = Tracer(enabled=self.trace)
+
+    @property
+    def now(self) -> int:
+        return int(self.env.now)
+
+    def cycles(self, ns: float) -> int:
+        """Nanoseconds to whole cycles of the reference clock, rounding up (done once, at build)."""
+        return math.ceil(ns * self.clock_mhz / 1000.0 - 1e-9)
+
+    def seconds(self, cycles: float) -> float:
+        return cycles / (self.clock_mhz * 1e6)

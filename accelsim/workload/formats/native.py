@@ -1,0 +1,174 @@
+"""Native workload YAML: a name, a citing source, defaults, and a list of layers."""
+
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from typing_extensions import Annotated
+
+from accelsim.config.loader import error_from_validation
+from accelsim.config.yamlio import parse_yaml
+from accelsim.errors import WorkloadError
+from accelsim.workload.layers import Layer, Workload
+
+Pos = Annotated[StrictInt, Field(gt=0)]
+NonNeg = Annotated[StrictInt, Field(ge=0)]
+Pair = Union[Pos, Annotated[list[Pos], Field(min_length=2, max_length=2)]]
+Padding = Union[NonNeg, Annotated[list[NonNeg], Field(min_length=2, max_length=4)]]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="unique layer name")
+    batch: Pos | None = Field(default=None, description="batch size N (default from `defaults`)")
+    weight_bits: Pos | None = Field(default=None, description="bits per weight")
+    act_bits: Pos | None = Field(default=None, description="bits per activation")
+    compression: list[dict] | dict | None = Field(default=None, description="compression transforms")
+
+
+class _Spatial(_Spec):
+    C: Pos = Field(description="input channels")
+    H: Pos = Field(description="input height (unpadded)")
+    W: Pos = Field(description="input width (unpadded)")
+    R: Pos = Field(description="filter height")
+    S: Pos = Field(description="filter width")
+    stride: Pair = Field(default=1, description="stride, or [stride_h, stride_w]")
+    padding: Padding = Field(default=0, description="padding, [ph, pw] or [top, bottom, left, right]")
+
+
+class ConvSpec(_Spatial):
+    type: Literal["conv"]
+    K: Pos = Field(description="output channels")
+    groups: Pos = Field(default=1, description="channel groups")
+
+
+class DepthwiseSpec(_Spatial):
+    type: Literal["depthwise"]
+    K: Pos | None = Field(default=None, description="output channels (default C: multiplier 1)")
+
+
+class PoolSpec(_Spatial):
+    type: Literal["maxpool", "avgpool"]
+
+
+class LinearSpec(_Spec):
+    type: Literal["linear"]
+    in_features: Pos = Field(description="input features")
+    out_features: Pos = Field(description="output features")
+
+
+class GemmSpec(_Spec):
+    type: Literal["gemm"]
+    M: Pos = Field(description="rows of the output (and of the left operand)")
+    K: Pos = Field(description="reduction length")
+    N: Pos = Field(description="columns of the output (number of filters)")
+    groups: Pos = Field(default=1, description="independent GEMMs of this shape (e.g. attention heads)")
+
+
+LayerSpec = Annotated[
+    Union[ConvSpec, DepthwiseSpec, PoolSpec, LinearSpec, GemmSpec], Field(discriminator="type")
+]
+
+
+class Defaults(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    batch: Pos = Field(default=1, description="batch size N")
+    weight_bits: Pos = Field(default=8, description="bits per weight")
+    act_bits: Pos = Field(default=8, description="bits per activation")
+    compression: list[dict] | dict | None = Field(default=None, description="network-wide compression")
+
+
+class WorkloadFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1, description="network name")
+    source: str = Field(default="", description="where the layer shapes come from")
+    description: str = Field(default="", description="one line on the network")
+    defaults: Defaults = Field(default_factory=Defaults, description="applied to every layer")
+    layers: list[LayerSpec] = Field(min_length=1, description="the layers, in execution order")
+
+
+def _pair(value) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (value[0], value[1])
+
+
+def _padding(value) -> tuple[int, int, int, int]:
+    if isinstance(value, int):
+        return value, value, value, value
+    if len(value) == 2:
+        return value[0], value[0], value[1], value[1]
+    if len(value) == 4:
+        return tuple(value)  # type: ignore[return-value]
+    raise ValueError("padding takes 1, 2 or 4 values")
+
+
+def _compression(value) -> tuple:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, dict) else value
+    return tuple(tuple(sorted(item.items())) for item in items)
+
+
+def spec_to_layer(spec, defaults: Defaults) -> Layer:
+    common = dict(
+        name=spec.name,
+        N=spec.batch or defaults.batch,
+        weight_bits=spec.weight_bits or defaults.weight_bits,
+        act_bits=spec.act_bits or defaults.act_bits,
+        compression=_compression(spec.compression if spec.compression is not None else defaults.compression),
+    )
+    if isinstance(spec, LinearSpec):
+        return Layer(kind="linear", C=spec.in_features, H=1, W=1, K=spec.out_features, **common)
+    if isinstance(spec, GemmSpec):
+        return Layer(kind="gemm", C=spec.K * spec.groups, H=spec.M, W=1, K=spec.N * spec.groups,
+                     groups=spec.groups, **common)
+    sh, sw = _pair(spec.stride)
+    top, bottom, left, right = _padding(spec.padding)
+    geometry = dict(C=spec.C, H=spec.H, W=spec.W, R=spec.R, S=spec.S, stride_h=sh, stride_w=sw,
+                    pad_top=top, pad_bottom=bottom, pad_left=left, pad_right=right)
+    if isinstance(spec, ConvSpec):
+        return Layer(kind="conv", K=spec.K, groups=spec.groups, **geometry, **common)
+    if isinstance(spec, DepthwiseSpec):
+        return Layer(kind="depthwise", K=spec.K or spec.C, groups=spec.C, **geometry, **common)
+    return Layer(kind=spec.type, K=spec.C, **geometry, **common)
+
+
+def parse_native(text: str, source: str) -> Workload:
+    raw = parse_yaml(text, source, WorkloadError)
+    if not isinstance(raw, dict):
+        raise WorkloadError("expected a mapping with `name` and `layers` at the top level", source)
+    try:
+        spec = WorkloadFile.model_validate(raw)
+    except ValidationError as exc:
+        raise _located(exc, raw, source) from None
+    layers, seen = [], set()
+    for i, layer_spec in enumerate(spec.layers):
+        key = f"layers[{i}] ({layer_spec.name})"
+        if layer_spec.name in seen:
+            raise WorkloadError(f"duplicate layer name {layer_spec.name!r}", source, f"{key}.name")
+        seen.add(layer_spec.name)
+        layers.append(spec_to_layer(layer_spec, spec.defaults).check(source, key))
+    return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source)
+
+
+def _located(exc: ValidationError, raw: dict, source: str) -> WorkloadError:
+    """Name the failing layer by index and name, e.g. `layers[3] (conv2).R`."""
+    err = error_from_validation(exc, WorkloadFile, source, WorkloadError)
+    loc = exc.errors(include_url=False)[0]["loc"]
+    if len(loc) >= 2 and loc[0] == "layers" and isinstance(loc[1], int):
+        index = loc[1]
+        entry = raw.get("layers", [])[index] if isinstance(raw.get("layers"), list) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        rest = [str(p) for p in loc[2:] if str(p) not in _LAYER_TAGS]
+        key = f"layers[{index}]" + (f" ({name})" if name else "") + "".join(f".{p}" for p in rest)
+        reason = err.reason
+        if "does not match any of the expected tags" in reason or "Unable to extract tag" in reason:
+            reason = f"unknown layer type; known: {', '.join(sorted(_LAYER_TAGS))}"
+        elif reason == "unknown key" or reason.startswith("unknown key;"):
+            reason = "unknown key"
+        return WorkloadError(reason, source, key)
+    return err
+
+
+_LAYER_TAGS = {"conv", "depthwise", "linear", "gemm", "maxpool", "avgpool"}

@@ -1,0 +1,42 @@
+"""The plan a mapper hands to the controller: what one layer asks of the hardware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accelsim.workload.layers import Layer
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """One layer on one unit, as a sequence of identical folds.
+
+    Folds come in `groups` runs of `folds // groups`; each run ends `end_adjust` cycles
+    early (SCALE-Sim reports the index of the last output row, hence 1 for arrays).
+    Traffic totals are spread evenly over the folds: the buffers prefetch ahead, so
+    a layer's DRAM stream is its total bytes over its folds.
+    """
+
+    layer: Layer
+    unit: str
+    folds: int
+    fold_cycles: int
+    groups: int = 1
+    end_adjust: int = 0
+    sram_stall_cycles: int = 0
+    sram_stall_cause: str = ""
+    dram_read_bytes: dict = field(default_factory=dict)   # stream -> bytes
+    dram_write_bytes: dict = field(default_factory=dict)  # stream -> bytes
+    sram_reads: dict = field(default_factory=dict)        # buffer -> words
+    sram_writes: dict = field(default_factory=dict)       # buffer -> words
+    fold_bytes: dict = field(default_factory=dict)        # buffer -> bytes one fold needs resident
+    used_pes: int = 0                                     # sum over folds of PEs in use
+    pes: int = 1
+
+    @property
+    def compute_cycles(self) -> int:
+        return self.folds * self.fold_cycles - self.groups * self.end_adjust
+
+    @property
+    def macs(self) -> int:
+        return self.layer.macs
