@@ -39,11 +39,12 @@ def simulate(
     plans = map_workload(wl, hw)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
-    jobs = [job for i, plan in enumerate(plans) for job in jobs_for(i, plan, hw.fidelity)]
+    jobs = [job for i, plan in enumerate(plans) for job in jobs_for(i, plan, hw.fidelity, chip.buffer_bytes)]
     spans, drained = chip.run(plans, jobs)
     layers = _layer_frame(ctx, plans, spans)
     components = _component_frame(ctx)
     summary = _summary(ctx, hw, wl, layers, drained, seed)
+    summary["simpy_events"] = ctx.env.events
     return Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans)
 
 

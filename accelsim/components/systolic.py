@@ -77,15 +77,26 @@ class OfmapBuffer(Component):
         return min(nbytes, half) if self.sram.double_buffered else self.sram.capacity_bytes
 
     def run(self, total_jobs: int):
+        last_arrival = 0
         for _ in range(total_jobs):
             job = yield self.channel.get()
+            link = self.dram.link
             if job.ofmap_read_bytes:
-                yield from self.dram.link.transfer(job.ofmap_read_bytes)
+                yield from link.serialize(job.ofmap_read_bytes)
                 self.count("psum_read_bytes", job.ofmap_read_bytes, job.name)
-            yield from self.dram.link.transfer(job.ofmap_bytes)
-            self.channel.release(self.hold(job))
+            arrival = yield from link.serialize(job.ofmap_bytes)
+            # The latency is pipelined: the next write starts while this one is in flight.
+            self.env.process(self._release_at(job, arrival))
+            last_arrival = max(last_arrival, arrival)
             self.count("drain_bytes", job.ofmap_bytes, job.name)
+        if last_arrival > self.env.now:
+            yield self.env.timeout(last_arrival - int(self.env.now))
         self.done.succeed(int(self.env.now))
+
+    def _release_at(self, job: Job, arrival: int):
+        if arrival > self.env.now:
+            yield self.env.timeout(arrival - int(self.env.now))
+        self.channel.release(self.hold(job))
 
 
 class PEArray(Component):
@@ -156,6 +167,8 @@ class SystolicChip:
         self.filter = OperandBuffer(ctx, "filter_sram", "filter", mem.filter_sram, self.dram)
         self.ofmap = OfmapBuffer(ctx, mem.ofmap_sram, self.dram)
         self.array: PEArray | None = None
+        self.buffer_bytes = {"ifmap": mem.ifmap_sram.capacity_bytes, "filter": mem.filter_sram.capacity_bytes,
+                             "ofmap": mem.ofmap_sram.capacity_bytes}
 
     @property
     def components(self) -> list[Component]:

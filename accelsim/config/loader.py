@@ -73,7 +73,7 @@ def validate(model: type[BaseModel], raw: Any, source: str, error=ConfigError):
 def error_from_validation(exc: ValidationError, model: type[BaseModel], source: str, error=ConfigError):
     """The first validation problem as one clear message naming the key path."""
     first = exc.errors(include_url=False)[0]
-    loc = [str(p) for p in first["loc"] if not _is_union_tag(p)]
+    loc = clean_loc(first["loc"])
     key = ".".join(loc) or None
     kind = first["type"]
     if kind == "extra_forbidden":
@@ -90,12 +90,16 @@ def error_from_validation(exc: ValidationError, model: type[BaseModel], source: 
     return error(message, source, key)
 
 
-def _is_union_tag(part) -> bool:
-    # pydantic inserts the discriminator value (e.g. 'systolic') into the location
-    return isinstance(part, str) and part in _TAGS
-
-
-_TAGS = {"systolic", "crossbar", "row_stationary"}
+def clean_loc(loc, tags=frozenset({"systolic", "crossbar", "row_stationary"})) -> list[str]:
+    """Drop what pydantic adds to a location for unions: discriminator values
+    ('systolic') and member labels ('constrained-int', 'list[...]')."""
+    out = []
+    for part in loc:
+        if isinstance(part, int):
+            out.append(str(part))
+        elif part.isidentifier() and part not in tags:
+            out.append(part)
+    return out
 
 
 def _valid_keys(model: type[BaseModel], loc: list[str]) -> list[str]:

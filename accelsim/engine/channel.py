@@ -40,7 +40,9 @@ class Link:
         now = int(self.env.now)
         if self.bytes_per_cycle is None or nbytes == 0:
             return now + self.latency
-        start = max(Fraction(now), self.busy_until)
+        # A sender that resumes on the whole cycle after the link freed keeps the link's
+        # fractional time: a link freed less than a cycle ago counts as still streaming.
+        start = self.busy_until if now < self.busy_until + 1 else Fraction(now)
         duration = nbytes / self.bytes_per_cycle
         self.busy_until = start + duration
         self.busy_cycles += duration

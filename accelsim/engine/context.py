@@ -12,6 +12,18 @@ from accelsim.engine.stats import StatsRegistry
 from accelsim.engine.tracer import Tracer
 
 
+class Environment(simpy.Environment):
+    """A SimPy environment that counts the events it processes (for speed reports)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events = 0
+
+    def step(self) -> None:
+        self.events += 1
+        super().step()
+
+
 @dataclass
 class SimContext:
     """One SimPy environment, its integer-cycle clock, a seeded Generator, stats and tracer."""
@@ -19,7 +31,7 @@ class SimContext:
     clock_mhz: float
     seed: int = 0
     trace: bool = False
-    env: simpy.Environment = field(default_factory=simpy.Environment)
+    env: Environment = field(default_factory=Environment)
     rng: np.random.Generator = field(init=False)
     stats: StatsRegistry = field(default_factory=StatsRegistry)
     tracer: Tracer = field(init=False)

@@ -7,7 +7,7 @@ from typing import Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from typing_extensions import Annotated
 
-from accelsim.config.loader import error_from_validation
+from accelsim.config.loader import clean_loc, error_from_validation
 from accelsim.config.yamlio import parse_yaml
 from accelsim.errors import WorkloadError
 from accelsim.workload.layers import Layer, Workload
@@ -160,7 +160,7 @@ def _located(exc: ValidationError, raw: dict, source: str) -> WorkloadError:
         index = loc[1]
         entry = raw.get("layers", [])[index] if isinstance(raw.get("layers"), list) else None
         name = entry.get("name") if isinstance(entry, dict) else None
-        rest = [str(p) for p in loc[2:] if str(p) not in _LAYER_TAGS]
+        rest = clean_loc(loc[2:], frozenset(_LAYER_TAGS))
         key = f"layers[{index}]" + (f" ({name})" if name else "") + "".join(f".{p}" for p in rest)
         reason = err.reason
         if "does not match any of the expected tags" in reason or "Unable to extract tag" in reason:

@@ -1,0 +1,110 @@
+"""`accelsim run | check`: argument parsing and printing only; the work is in the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from accelsim import __version__
+from accelsim.errors import InputError
+
+
+def _overrides(pairs: list[str]) -> dict:
+    from accelsim.config.yamlio import parse_yaml
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"expected KEY=VALUE, got {pair!r}", "--set")
+        out[key.strip()] = parse_yaml(value, f"--set {key}", InputError)
+    return out
+
+
+def cmd_run(args) -> int:
+    from accelsim.config import load_hardware
+    from accelsim.simulator import simulate
+
+    hw = load_hardware(args.hardware, _overrides(args.set))
+    result = simulate(hw, args.workload, seed=args.seed, fidelity=args.fidelity)
+    if not args.quiet:
+        print(result.layer_table())
+        print()
+        print(result.summary_text())
+    if args.output:
+        formats = tuple(f.strip() for f in args.format.split(","))
+        unknown = set(formats) - {"csv", "parquet", "json"}
+        if unknown:
+            raise InputError(f"unknown format(s) {', '.join(sorted(unknown))}; use csv, parquet, json", "--format")
+        if "parquet" in formats:
+            _require("pyarrow", "parquet")
+        written = result.write(args.output, formats)
+        if not args.quiet:
+            print(f"\nwrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from accelsim.config import load_hardware
+    from accelsim.figures import figures_text, hardware_figures
+
+    hw = load_hardware(args.hardware, _overrides(args.set))
+    figures = hardware_figures(hw)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"{args.hardware}: valid\n")
+        print(figures_text(figures))
+    return 0
+
+
+def _require(module: str, extra: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise InputError(f"needs the optional extra: pip install 'accelsim[{extra}]'", module)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="accelsim", description="Cycle-level simulator of DNN accelerators.")
+    parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate a workload on a hardware config")
+    run.add_argument("hardware", help="hardware config (.yaml, or a SCALE-Sim .cfg)")
+    run.add_argument("workload", help="workload (.yaml, or a SCALE-Sim topology .csv)")
+    run.add_argument("-o", "--output", type=Path, help="directory for layers.csv, components.csv, summary.json")
+    run.add_argument("--format", default="csv,json", help="output formats: csv, parquet, json (default csv,json)")
+    run.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity")
+    run.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, e.g. compute.rows=64")
+    run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check", help="validate a hardware config and print derived figures")
+    check.add_argument("hardware", help="hardware config (.yaml, or a SCALE-Sim .cfg)")
+    check.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    check.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"accelsim: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("accelsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Speed and memory of the systolic simulator: ResNet-50 (its 54 MAC layers, SCALE-Sim's
+topology) on a 32x32 weight-stationary array.
+
+Targets (issue 2): <= 10 s wall and <= 1 GB peak RSS on a 2-core machine.
+Every figure is printed next to a reference measured in this same run: a fixed pure-Python
+workload (so ratios travel between machines) and, when the `scalesim` package is
+importable, SCALE-Sim 3.0.0 itself on a small GEMM (simulated cycles per wall second).
+SCALE-Sim's full ResNet-50 run took 992 s and 12.1 GB on a 2-core machine (recorded in
+tests/data/scalesim/README.md); it is quoted, not re-run.
+
+Each configuration runs in its own subprocess so peak RSS is that run's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALESIM_RESNET50_S = 992.0
+SCALESIM_RESNET50_RSS_GB = 12.1
+
+
+def one_run(hw: str, fidelity: str) -> dict:
+    import accelsim
+    from accelsim.workload import Workload
+
+    full = accelsim.load_workload(ROOT / "workloads" / "resnet50.yaml")
+    wl = Workload(full.name, tuple(layer for layer in full.layers if not layer.is_pool), full.source)
+    start = time.perf_counter()
+    result = accelsim.simulate(ROOT / "hwconfigs" / hw, wl, fidelity=fidelity)
+    wall = time.perf_counter() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    s = result.summary
+    return {"hw": hw, "fidelity": fidelity, "layers": len(wl), "wall_s": wall, "rss_mb": rss_mb,
+            "cycles": s["cycles"], "compute_cycles": s["compute_cycles"], "events": s["simpy_events"]}
+
+
+def reference_loop() -> float:
+    """A fixed pure-Python workload: the machine-speed yardstick."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i % 7
+    return time.perf_counter() - start
+
+
+def scalesim_rate() -> float | None:
+    """SCALE-Sim's simulated cycles per wall second on a 128^3 GEMM, if installed."""
+    import importlib.util
+    import tempfile
+
+    if importlib.util.find_spec("scalesim") is None:
+        return None
+    case = ROOT / "tests" / "data" / "scalesim" / "gemm_32x32_ws"
+    with tempfile.TemporaryDirectory() as tmp:
+        topo = Path(tmp) / "g.csv"
+        topo.write_text("Layer, M, N, K,\ng, 128, 128, 128,\n")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "scalesim.scale", "-c", str(case / "cfg_32x32_ws.cfg"),
+                        "-t", str(topo), "-l", str(case / "empty_layout.csv"), "-p", tmp, "-i", "gemm"],
+                       check=True, capture_output=True, cwd=tmp)
+        wall = time.perf_counter() - start
+    folds = 4 * 4
+    cycles = folds * (2 * 32 + 32 + 128 - 2) - 1
+    return cycles / wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--child", nargs=2, metavar=("HW", "FIDELITY"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(one_run(*args.child)))
+        return 0
+
+    ref = reference_loop()
+    print(f"reference pure-Python loop: {ref:.3f} s")
+    runs = []
+    for hw, fidelity in [("scalesim_32x32_ws.yaml", "fast"), ("scalesim_32x32_ws.yaml", "fine"),
+                         ("systolic_32x32.yaml", "fast"), ("systolic_32x32.yaml", "fine")]:
+        out = subprocess.run([sys.executable, __file__, "--child", hw, fidelity], check=True,
+                             capture_output=True, text=True)
+        runs.append(json.loads(out.stdout))
+    print(f"\n{'config':<24}{'fidelity':<9}{'layers':>6}{'wall s':>9}{'x ref':>8}{'RSS MB':>9}"
+          f"{'sim cycles':>14}{'cycles/s':>12}{'events/s':>11}")
+    for r in runs:
+        print(f"{r['hw']:<24}{r['fidelity']:<9}{r['layers']:>6}{r['wall_s']:>9.2f}{r['wall_s'] / ref:>8.2f}"
+              f"{r['rss_mb']:>9.0f}{r['cycles']:>14,}{r['cycles'] / r['wall_s']:>12.3g}{r['events'] / r['wall_s']:>11.3g}")
+    target = runs[0]
+    print(f"\nResNet-50, 32x32 ws, SCALE-Sim CALC setup, default (fast) fidelity: {target['wall_s']:.2f} s, "
+          f"{target['rss_mb']:.0f} MB peak RSS, {target['compute_cycles']:,} compute cycles")
+    print(f"vs SCALE-Sim's recorded {SCALESIM_RESNET50_S:.0f} s / {SCALESIM_RESNET50_RSS_GB} GB: "
+          f"{SCALESIM_RESNET50_S / target['wall_s']:.0f}x faster, {SCALESIM_RESNET50_RSS_GB * 1024 / target['rss_mb']:.0f}x less memory")
+    rate = scalesim_rate()
+    if rate is not None:
+        print(f"SCALE-Sim measured in this run: {rate:.3g} simulated cycles/s; "
+              f"accelsim {target['cycles'] / target['wall_s'] / rate:.0f}x that")
+    else:
+        print("SCALE-Sim not installed: no same-run peer measurement (pip install scalesim==3.0.0 'numpy<2.4')")
+    ok = target["wall_s"] <= 10 and target["rss_mb"] <= 1024
+    print(f"systolic: ResNet-50 {target['wall_s']:.2f} s (target <= 10), {target['rss_mb']:.0f} MB (target <= 1024): "
+          f"{'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

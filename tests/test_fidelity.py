@@ -1,0 +1,75 @@
+"""fast vs fine fidelity: identical with no shared resource, within 0.5 % with one."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import accelsim
+from accelsim.workload import Layer, Workload
+
+
+@st.composite
+def layers(draw):
+    kind = draw(st.sampled_from(["conv", "depthwise", "gemm"]))
+    if kind == "gemm":
+        return Layer(name="l", kind="gemm", C=draw(st.integers(1, 1500)), H=draw(st.integers(1, 800)), W=1,
+                     K=draw(st.integers(1, 600)))
+    c = draw(st.integers(1, 96))
+    h = draw(st.integers(3, 40))
+    r = draw(st.integers(1, 3))
+    stride = draw(st.integers(1, 2))
+    if kind == "depthwise":
+        return Layer(name="l", kind="depthwise", C=c, H=h, W=h, K=c, R=r, S=r, groups=c,
+                     stride_h=stride, stride_w=stride, pad_top=r // 2, pad_bottom=r // 2, pad_left=r // 2, pad_right=r // 2)
+    return Layer(name="l", kind="conv", C=c, H=h, W=h, K=draw(st.integers(1, 200)), R=r, S=r,
+                 stride_h=stride, stride_w=stride)
+
+
+def _hw(df, rows, cols, bandwidth, latency_ns, kib):
+    return {"name": "t", "clock_mhz": 1000,
+            "compute": {"type": "systolic", "rows": rows, "cols": cols, "dataflow": df},
+            "memory": {"ifmap_sram": {"capacity_kib": kib}, "filter_sram": {"capacity_kib": kib},
+                       "ofmap_sram": {"capacity_kib": kib},
+                       "dram": {"bandwidth_bytes_per_cycle": bandwidth, "latency_ns": latency_ns}}}
+
+
+def _both(hw, wl):
+    fine = accelsim.simulate(hw, wl, fidelity="fine")
+    fast = accelsim.simulate(hw, wl, fidelity="fast")
+    return fine, fast
+
+
+settings.register_profile("fidelity", max_examples=40, deadline=None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(layer=layers(), df=st.sampled_from(["os", "ws", "is"]), rows=st.integers(4, 64), cols=st.integers(4, 64))
+def test_identical_when_nothing_is_shared(layer, df, rows, cols):
+    wl = Workload("w", (layer, layer.__class__(**{**layer.__dict__, "name": "l2"})))
+    fine, fast = _both(_hw(df, rows, cols, "unlimited", 0, 64), wl)
+    assert fine.layers["cycles"].tolist() == fast.layers["cycles"].tolist()
+    assert fine.summary["cycles"] == fast.summary["cycles"]
+    assert fine.layers["stall_cycles"].sum() == 0 == fast.layers["stall_cycles"].sum()
+
+
+@settings(max_examples=40, deadline=None)
+@given(layer=layers(), df=st.sampled_from(["os", "ws", "is"]), rows=st.integers(4, 64), cols=st.integers(4, 64),
+       bandwidth=st.sampled_from([0.5, 1, 3, 8, 32]), latency=st.sampled_from([0, 50, 200]),
+       kib=st.sampled_from([2, 16, 64]))
+def test_within_half_a_percent_with_shared_dram(layer, df, rows, cols, bandwidth, latency, kib):
+    wl = Workload("w", (layer, layer.__class__(**{**layer.__dict__, "name": "l2"})))
+    fine, fast = _both(_hw(df, rows, cols, bandwidth, latency, kib), wl)
+    a, b = fine.summary["cycles"], fast.summary["cycles"]
+    assert abs(a - b) <= 0.005 * a
+    # traffic and work are the same whatever the job size
+    for key in ("macs", "compute_cycles", "dram_read_bytes", "dram_write_bytes"):
+        assert fine.summary[key] == fast.summary[key]
+
+
+def test_same_seed_same_bits():
+    hw = _hw("ws", 16, 16, 4, 100, 16)
+    wl = Workload("w", (Layer(name="l", kind="conv", C=32, H=20, W=20, K=64, R=3, S=3),))
+    a = accelsim.simulate(hw, wl, seed=7)
+    b = accelsim.simulate(hw, wl, seed=7)
+    assert a.layers.equals(b.layers) and a.components.equals(b.components) and a.summary == b.summary

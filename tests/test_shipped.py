@@ -1,0 +1,96 @@
+"""Every shipped config and workload loads and simulates, with the invariants that hold for all."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import accelsim
+from tests.conftest import HWCONFIGS, ROOT, WORKLOADS
+
+# MACs at batch defaults, from the layer shapes (checked against the papers' totals in workloads/README.md)
+EXPECTED_MACS = {
+    "resnet18": 1_814_073_344,       # equals SCALE-Sim's ResNet-18 reference run
+    "resnet50": 3_857_973_248,
+    "mobilenetv1": 568_740_352,      # Howard et al. 2017: 569 M mult-adds
+    "alexnet": 2_897_627_264,        # batch 4; CONV part 2,663,139,456 = Eyeriss's 2.66 G per batch
+    "vgg16": 15_470_264_320,
+    "bert_base": 11_173_625_856,
+    "toy3": 1_917_328,               # equals SCALE-Sim's toy3 reference run
+    "lenet5": 416_520,
+}
+
+
+def test_every_shipped_workload_is_listed():
+    assert {p.stem for p in WORKLOADS} == set(EXPECTED_MACS)
+
+
+@pytest.mark.parametrize("path", WORKLOADS, ids=[p.stem for p in WORKLOADS])
+def test_workload_loads_with_expected_macs_and_cites_a_source(path):
+    wl = accelsim.load_workload(path)
+    assert wl.macs == EXPECTED_MACS[path.stem]
+    assert wl.source.strip()
+
+
+@pytest.mark.parametrize("path", HWCONFIGS, ids=[p.stem for p in HWCONFIGS])
+def test_config_loads_and_cites_a_source(path):
+    hw = accelsim.load_hardware(path)
+    assert hw.source.strip() and hw.name == path.stem
+
+
+@pytest.mark.parametrize("hw", HWCONFIGS, ids=[p.stem for p in HWCONFIGS])
+@pytest.mark.parametrize("wl", WORKLOADS, ids=[p.stem for p in WORKLOADS])
+def test_simulates_with_consistent_books(hw, wl):
+    workload = accelsim.load_workload(wl)
+    r = accelsim.simulate(hw, workload)
+    layers = r.layers
+    assert list(layers["layer"]) == [layer.name for layer in workload.layers]
+    assert (layers["cycles"] == layers["compute_cycles"] + layers["stall_cycles"]).all()
+    assert (layers["cycles"] > 0).all()
+    assert (layers["start_cycle"].iloc[1:].values == layers["end_cycle"].iloc[:-1].values).all()
+    assert layers["macs"].sum() == workload.macs == r.summary["macs"]
+    assert 0 < r.summary["utilization"] <= 1
+    assert r.summary["cycles"] >= layers["end_cycle"].iloc[-1]
+    comp = r.components.set_index(["component", "stat"])["value"]
+    assert comp[("pe_array", "macs")] == workload.macs
+    assert comp[("pe_array", "compute_cycles")] == layers["compute_cycles"].sum()
+
+
+def test_cli_run_writes_the_three_files(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "accelsim", "run", "hwconfigs/systolic_32x32.yaml",
+                           "workloads/toy3.yaml", "-o", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "toy_conv2" in proc.stdout and "cycles" in proc.stdout
+    layers = pd.read_csv(out / "layers.csv")
+    assert list(layers["layer"]) == ["toy_conv1", "toy_conv2", "toy_fc"]
+    for col in ("layer", "compute_cycles", "stall_cycles", "cycles", "macs", "utilization"):
+        assert col in layers.columns
+    summary = json.loads((out / "summary.json").read_text())
+    direct = accelsim.simulate(ROOT / "hwconfigs/systolic_32x32.yaml", ROOT / "workloads/toy3.yaml")
+    assert summary["cycles"] == direct.summary["cycles"] == layers["end_cycle"].iloc[-1] + summary["drain_cycles"]
+    assert pd.read_csv(out / "components.csv").columns.tolist() == ["component", "stat", "unit", "value"]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_cli_check_json():
+    proc = subprocess.run([sys.executable, "-m", "accelsim", "check", "hwconfigs/systolic_32x32.yaml", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0
+    figures = json.loads(proc.stdout)
+    assert figures["peak_macs_per_s"] == 32 * 32 * 1e9
+    assert figures["buffer_total_kib"] == 192
+    assert figures["dram_bandwidth_gb_per_s"] == 16.0
+
+
+def test_scalesim_cfg_accepted_wherever_a_config_is():
+    proc = subprocess.run([sys.executable, "-m", "accelsim", "check",
+                           "tests/data/scalesim/toy3_32x32_os/cfg_32x32_os.cfg", "--json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0
+    figures = json.loads(proc.stdout)
+    assert figures["array"] == "32x32" and figures["dataflow"] == "os" and figures["dram_bandwidth_gb_per_s"] is None
