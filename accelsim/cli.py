@@ -67,6 +67,10 @@ def _require(module: str, extra: str) -> None:
         raise InputError(f"needs the optional extra: pip install 'accelsim[{extra}]'", module)
 
 
+# Modules that add a subcommand: each has `add_parser(subparsers)` setting `func=`.
+PLUGINS: list[str] = []
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accelsim", description="Cycle-level simulator of DNN accelerators.")
     parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
@@ -88,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     check.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
     check.set_defaults(func=cmd_check)
+
+    for module in PLUGINS:
+        import importlib
+
+        importlib.import_module(module).add_parser(sub)
     return parser
 
 
