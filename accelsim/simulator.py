@@ -8,16 +8,12 @@ from typing import Any, Mapping
 import pandas as pd
 
 from accelsim import __version__
-from accelsim.components.controller import jobs_for
 from accelsim.config import HardwareConfig, load_hardware
 from accelsim.engine.chip import build_chip
+from accelsim.energy import area_by_component, energy_table, price
 from accelsim.engine.context import SimContext
 from accelsim.stats.result import Result
 from accelsim.workload import Workload, load_workload
-from accelsim.workload.mapping import map_workload
-
-STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram")
-
 
 def simulate(
     hardware: str | Path | Mapping[str, Any] | HardwareConfig,
@@ -29,87 +25,80 @@ def simulate(
 ) -> Result:
     """Simulate `workload` on `hardware` and return per-layer and per-component results.
 
-    `fidelity` overrides the config's (`fine`: one job per fold; `fast`: batched jobs).
-    Same inputs and seed give bit-identical results.
+    `fidelity` overrides the config's (`fine`: one job per fold or input vector; `fast`:
+    batched jobs). Same inputs and seed give bit-identical results.
     """
     hw = load_hardware(hardware)
     if fidelity is not None:
         hw = load_hardware(hw, {"fidelity": fidelity})
     wl = load_workload(workload)
-    plans = map_workload(wl, hw)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
-    jobs = [job for i, plan in enumerate(plans) for job in jobs_for(i, plan, hw.fidelity, chip.buffer_bytes)]
-    spans, drained = chip.run(plans, jobs)
-    layers = _layer_frame(ctx, plans, spans)
-    components = _component_frame(ctx)
-    summary = _summary(ctx, hw, wl, layers, drained, seed)
+    rows, end = chip.simulate(wl)
+    for row in rows:
+        row["seconds"] = ctx.seconds(row["cycles"])
+    layers = pd.DataFrame(rows)
+    summary = _summary(ctx, hw, wl, layers, end, seed, chip)
+    components = _price(ctx, hw, layers, summary)
     summary["simpy_events"] = ctx.env.events
     return Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans)
 
 
-def _layer_frame(ctx: SimContext, plans, spans) -> pd.DataFrame:
-    stats = ctx.stats
-    stalls = {c: stats.by_layer("pe_array", f"stall_{c}") for c in STALL_CAUSES}
-    rows = []
-    for i, plan in enumerate(plans):
-        layer = plan.layer
-        name = layer.name
-        start, end = spans[i]
-        cycles = end - start
-        stall = {c: int(stalls[c].get(name, 0)) for c in STALL_CAUSES}
-        row = {
-            "layer": name, "type": layer.kind, "unit": plan.unit,
-            "macs": layer.macs, "folds": plan.folds,
-            "compute_cycles": plan.compute_cycles,
-            "stall_cycles": sum(stall.values()),
-            "cycles": cycles, "start_cycle": start, "end_cycle": end,
-            "utilization": layer.macs / (cycles * plan.pes) if cycles and plan.unit == "pe_array" else 0.0,
-            "mapping_efficiency": plan.used_pes / (plan.folds * plan.pes) if plan.unit == "pe_array" else 0.0,
-            **{f"stall_{c}": v for c, v in stall.items()},
-            "ifmap_sram_reads": plan.sram_reads.get("ifmap", 0),
-            "filter_sram_reads": plan.sram_reads.get("filter", 0),
-            "ofmap_sram_writes": plan.sram_writes.get("ofmap", 0),
-            "dram_read_bytes": sum(plan.dram_read_bytes.values()),
-            "dram_write_bytes": sum(plan.dram_write_bytes.values()),
-            "seconds": ctx.seconds(cycles),
-        }
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _component_frame(ctx: SimContext) -> pd.DataFrame:
+def _price(ctx: SimContext, hw: HardwareConfig, layers: pd.DataFrame, summary: dict) -> pd.DataFrame:
+    """Energy and area pass: adds energy columns to `layers` and the summary; returns the
+    component frame (every counted statistic, plus energy_pj and area_mm2 per component)."""
+    table = energy_table(hw)
+    stat_rows = list(ctx.stats.rows())
+    layer_seconds = dict(zip(layers["layer"], layers["seconds"]))
+    dynamic, leakage, per_layer, per_cell = price(stat_rows, table, summary["seconds"], layer_seconds)
+    area = area_by_component(table)
+    names = list(dict.fromkeys([e.component for e in table]))
+    layers["energy_pj"] = [per_layer.get(name, 0.0) for name in layers["layer"]]
+    for component in names:
+        if any(c == component for c, _ in per_cell):
+            layers[f"energy_pj_{component}"] = [per_cell.get((component, n), 0.0) for n in layers["layer"]]
     totals: dict[tuple[str, str, str], float] = {}
-    for component, stat, unit, _layer, value in ctx.stats.rows():
-        key = (component, stat, unit)
-        totals[key] = totals.get(key, 0) + value
+    for component, stat, unit, _layer, value in stat_rows:
+        totals[(component, stat, unit)] = totals.get((component, stat, unit), 0) + value
+    for component in names:
+        totals[(component, "dynamic_energy_pj", "pJ")] = dynamic.get(component, 0.0)
+        totals[(component, "leakage_energy_pj", "pJ")] = leakage.get(component, 0.0)
+        totals[(component, "energy_pj", "pJ")] = dynamic.get(component, 0.0) + leakage.get(component, 0.0)
+        totals[(component, "area_mm2", "mm2")] = area.get(component, 0.0)
+    energy = sum(dynamic.values()) + sum(leakage.values())
+    seconds = summary["seconds"]
+    chip_area = sum(area.values())
+    power = energy * 1e-12 / seconds if seconds else 0.0
+    summary.update({
+        "energy_pj": energy, "energy_j": energy * 1e-12, "power_w": power, "area_mm2": chip_area,
+        "edp_j_s": energy * 1e-12 * seconds,
+        "gops_per_w": summary["gops"] / power if power else 0.0,
+        "gops_per_mm2": summary["gops"] / chip_area if chip_area else 0.0,
+    })
     return pd.DataFrame(
         [{"component": c, "stat": s, "unit": u, "value": v} for (c, s, u), v in totals.items()],
         columns=["component", "stat", "unit", "value"],
     )
 
 
-def _summary(ctx: SimContext, hw: HardwareConfig, wl: Workload, layers: pd.DataFrame, drained: int, seed: int) -> dict:
+def _summary(ctx: SimContext, hw: HardwareConfig, wl: Workload, layers: pd.DataFrame, end: int, seed: int,
+             chip) -> dict:
     last_end = int(layers["end_cycle"].max()) if len(layers) else 0
-    cycles = max(last_end, drained)
+    cycles = max(last_end, end)
     seconds = ctx.seconds(cycles)
     macs = int(layers["macs"].sum())
-    pes = hw.compute.rows * hw.compute.cols
     summary = {
         "hardware": hw.name, "workload": wl.name, "layers": len(layers),
-        "fidelity": hw.fidelity, "seed": seed, "clock_mhz": hw.clock_mhz,
+        "fidelity": hw.fidelity, "execution": hw.execution, "seed": seed, "clock_mhz": hw.clock_mhz,
         "cycles": cycles, "seconds": seconds,
         "compute_cycles": int(layers["compute_cycles"].sum()),
         "stall_cycles": int(layers["stall_cycles"].sum()),
-        **{f"stall_{c}": int(layers[f"stall_{c}"].sum()) for c in STALL_CAUSES},
+        **{c: int(layers[c].sum()) for c in layers.columns if c.startswith("stall_") and c != "stall_cycles"},
         "drain_cycles": cycles - last_end,
         "macs": macs,
-        "utilization": macs / (cycles * pes) if cycles else 0.0,
+        "utilization": macs / (cycles * chip.peak_macs_per_cycle) if cycles else 0.0,
         "gops": 2 * macs / seconds / 1e9 if seconds else 0.0,
-        "dram_read_bytes": int(layers["dram_read_bytes"].sum()),
-        "dram_write_bytes": int(layers["dram_write_bytes"].sum()),
-        "sram_reads": int(layers["ifmap_sram_reads"].sum() + layers["filter_sram_reads"].sum()),
-        "sram_writes": int(layers["ofmap_sram_writes"].sum()),
+        **chip.summary_extras(layers),
         "accelsim_version": __version__,
     }
     return summary

@@ -90,6 +90,9 @@ def test_dram_traffic_is_conserved(df):
     comp = r.components.set_index(["component", "stat"])["value"]
     assert comp[("dram", "read_bytes")] == r.summary["dram_read_bytes"]
     assert comp[("dram", "write_bytes")] == r.summary["dram_write_bytes"]
-    fills = comp[("ifmap_sram", "fill_bytes")] + comp[("filter_sram", "fill_bytes")]
-    assert fills + comp.get(("ofmap_sram", "psum_read_bytes"), 0) == r.summary["dram_read_bytes"]
+    fills = comp[("ifmap_sram", "write_bytes")] + comp[("filter_sram", "write_bytes")]
+    drained = comp[("ofmap_sram", "read_bytes")]
+    assert drained == r.summary["dram_write_bytes"]
+    psums = r.summary["dram_read_bytes"] - fills
+    assert psums >= 0 and comp[("ofmap_sram", "write_bytes")] == r.layers["ofmap_sram_writes"].sum() + psums
     assert comp[("pe_array", "macs")] == 50 * 70 * 30

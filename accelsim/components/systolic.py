@@ -10,9 +10,11 @@ both operands and for room in the ofmap buffer, and each wait is a stall with it
 
 from __future__ import annotations
 
-from accelsim.components.controller import Job
+from accelsim.components.controller import Job, jobs_for
 from accelsim.config.schema import HardwareConfig, Sram
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
+from accelsim.workload import Workload
+from accelsim.workload.mapping import map_workload
 
 STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram")
 
@@ -33,8 +35,8 @@ class OperandBuffer(Component):
     """An input buffer with its prefetch engine (the producer side of its channel)."""
 
     STATS = (
-        Stat("fill_bytes", "B", "bytes written into the buffer from DRAM"),
-        Stat("reads", "words", "words read by the array"),
+        Stat("write_bytes", "B", "bytes written into the buffer from DRAM"),
+        Stat("read_bytes", "B", "bytes read by the array"),
     )
 
     def __init__(self, ctx: SimContext, name: str, operand: str, sram: Sram, dram: Dram):
@@ -54,14 +56,13 @@ class OperandBuffer(Component):
             nbytes = getattr(job, f"{self.operand}_bytes")
             yield from self.channel.reserve(self.hold(nbytes))
             yield from self.channel.send(job, nbytes, reserve=False)
-            self.count("fill_bytes", nbytes, job.name)
+            self.count("write_bytes", nbytes, job.name)
 
 
 class OfmapBuffer(Component):
     STATS = (
-        Stat("drain_bytes", "B", "bytes written back to DRAM"),
-        Stat("psum_read_bytes", "B", "partial sums read back from DRAM"),
-        Stat("writes", "words", "words written by the array"),
+        Stat("read_bytes", "B", "bytes drained to DRAM"),
+        Stat("write_bytes", "B", "bytes written by the array, and partial sums read back from DRAM"),
     )
 
     def __init__(self, ctx: SimContext, sram: Sram, dram: Dram):
@@ -83,12 +84,12 @@ class OfmapBuffer(Component):
             link = self.dram.link
             if job.ofmap_read_bytes:
                 yield from link.serialize(job.ofmap_read_bytes)
-                self.count("psum_read_bytes", job.ofmap_read_bytes, job.name)
+                self.count("write_bytes", job.ofmap_read_bytes, job.name)
             arrival = yield from link.serialize(job.ofmap_bytes)
             # The latency is pipelined: the next write starts while this one is in flight.
             self.env.process(self._release_at(job, arrival))
             last_arrival = max(last_arrival, arrival)
-            self.count("drain_bytes", job.ofmap_bytes, job.name)
+            self.count("read_bytes", job.ofmap_bytes, job.name)
         if last_arrival > self.env.now:
             yield self.env.timeout(last_arrival - int(self.env.now))
         self.done.succeed(int(self.env.now))
@@ -99,12 +100,18 @@ class OfmapBuffer(Component):
         self.channel.release(self.hold(job))
 
 
+class VectorUnit(Component):
+    STATS = (Stat("vector_ops", "ops", "pooling compare/add operations"),)
+
+    def __init__(self, ctx: SimContext):
+        super().__init__(ctx, "vector_unit")
+
+
 class PEArray(Component):
     STATS = (
         Stat("busy_cycles", "cycles", "cycles computing (including port-bandwidth stretch)"),
         Stat("compute_cycles", "cycles", "cycles of SCALE-Sim-timed compute"),
         Stat("macs", "MAC", "multiply-accumulates"),
-        Stat("vector_ops", "ops", "pooling operations on the vector unit"),
         Stat("folds", "folds", "folds executed"),
         *(Stat(f"stall_{c}", "cycles", f"cycles waiting on {c.replace('_', ' ')}") for c in STALL_CAUSES),
     )
@@ -113,6 +120,7 @@ class PEArray(Component):
                  sram_stall_causes: dict[int, str]):
         super().__init__(ctx, "pe_array")
         self.ifmap, self.filter, self.ofmap = ifmap, filt, ofmap
+        self.vector = VectorUnit(ctx)
         self.sram_stall_causes = sram_stall_causes
         self.layer_spans: dict[int, tuple[int, int]] = {}
 
@@ -141,11 +149,12 @@ class PEArray(Component):
             if job.sram_stall:
                 self.count(f"stall_{self.sram_stall_causes[job.layer]}", job.sram_stall, name)
             plan = job.plan
-            self.ifmap.count("reads", job.share(plan.sram_reads.get("ifmap", 0)), name)
-            self.filter.count("reads", job.share(plan.sram_reads.get("filter", 0)), name)
-            self.ofmap.count("writes", job.share(plan.sram_writes.get("ofmap", 0)), name)
+            ab, wb = plan.word_bytes
+            self.ifmap.count("read_bytes", job.share(plan.sram_reads.get("ifmap", 0)) * ab, name)
+            self.filter.count("read_bytes", job.share(plan.sram_reads.get("filter", 0)) * wb, name)
+            self.ofmap.count("write_bytes", job.share(plan.sram_writes.get("ofmap", 0)) * ab, name)
             self.count("macs", job.share(plan.macs), name)
-            self.count("vector_ops", job.share(plan.layer.pool_ops), name)
+            self.vector.count("vector_ops", job.share(plan.layer.pool_ops), name)
             self.count("busy_cycles", service, name)
             self.count("compute_cycles", job.cycles, name)
             self.count("folds", job.folds, name)
@@ -155,7 +164,7 @@ class PEArray(Component):
 
 
 class SystolicChip:
-    """Wires the components of a systolic chip and runs a list of layer plans."""
+    """Wires the components of a systolic chip and runs a workload on it."""
 
     family = "systolic"
 
@@ -169,13 +178,12 @@ class SystolicChip:
         self.array: PEArray | None = None
         self.buffer_bytes = {"ifmap": mem.ifmap_sram.capacity_bytes, "filter": mem.filter_sram.capacity_bytes,
                              "ofmap": mem.ofmap_sram.capacity_bytes}
+        self.peak_macs_per_cycle = hw.compute.rows * hw.compute.cols
 
-    @property
-    def components(self) -> list[Component]:
-        return [c for c in (self.array, self.ifmap, self.filter, self.ofmap, self.dram) if c is not None]
-
-    def run(self, plans, jobs: list[Job]) -> tuple[dict[int, tuple[int, int]], int]:
-        """Run to completion; return per-layer (start, end) cycles and the final drain cycle."""
+    def simulate(self, workload: Workload) -> tuple[list[dict], int]:
+        """Map, cut into jobs, run; return one row per layer and the final cycle."""
+        plans = map_workload(workload, self.hw)
+        jobs = [job for i, plan in enumerate(plans) for job in jobs_for(i, plan, self.hw.fidelity, self.buffer_bytes)]
         causes = {i: p.sram_stall_cause for i, p in enumerate(plans) if p.sram_stall_cause}
         self.array = PEArray(self.ctx, self.ifmap, self.filter, self.ofmap, causes)
         env = self.ctx.env
@@ -184,8 +192,41 @@ class SystolicChip:
         env.process(self.ofmap.run(len(jobs)))
         env.process(self.array.run(jobs))
         env.run()
-        link = self.dram.link
-        self.dram.count("read_bytes", sum(j.ifmap_bytes + j.filter_bytes + j.ofmap_read_bytes for j in jobs))
-        self.dram.count("write_bytes", sum(j.ofmap_bytes for j in jobs))
-        assert link.bytes == sum(j.ifmap_bytes + j.filter_bytes + j.ofmap_read_bytes + j.ofmap_bytes for j in jobs)
-        return self.array.layer_spans, int(self.ofmap.done.value)
+        for job in jobs:
+            self.dram.count("read_bytes", job.ifmap_bytes + job.filter_bytes + job.ofmap_read_bytes, job.name)
+            self.dram.count("write_bytes", job.ofmap_bytes, job.name)
+        return self._rows(plans), int(self.ofmap.done.value)
+
+    def _rows(self, plans) -> list[dict]:
+        stats = self.ctx.stats
+        stalls = {c: stats.by_layer("pe_array", f"stall_{c}") for c in STALL_CAUSES}
+        rows = []
+        for i, plan in enumerate(plans):
+            layer = plan.layer
+            start, end = self.array.layer_spans[i]
+            cycles = end - start
+            stall = {c: int(stalls[c].get(layer.name, 0)) for c in STALL_CAUSES}
+            on_array = plan.unit == "pe_array"
+            rows.append({
+                "layer": layer.name, "type": layer.kind, "unit": plan.unit,
+                "macs": layer.macs, "folds": plan.folds,
+                "compute_cycles": plan.compute_cycles, "stall_cycles": sum(stall.values()),
+                "cycles": cycles, "start_cycle": start, "end_cycle": end,
+                "utilization": layer.macs / (cycles * plan.pes) if cycles and on_array else 0.0,
+                "mapping_efficiency": plan.used_pes / (plan.folds * plan.pes) if on_array else 0.0,
+                **{f"stall_{c}": v for c, v in stall.items()},
+                "ifmap_sram_reads": plan.sram_reads.get("ifmap", 0),
+                "filter_sram_reads": plan.sram_reads.get("filter", 0),
+                "ofmap_sram_writes": plan.sram_writes.get("ofmap", 0),
+                "dram_read_bytes": sum(plan.dram_read_bytes.values()),
+                "dram_write_bytes": sum(plan.dram_write_bytes.values()),
+            })
+        return rows
+
+    def summary_extras(self, layers) -> dict:
+        return {
+            "dram_read_bytes": int(layers["dram_read_bytes"].sum()),
+            "dram_write_bytes": int(layers["dram_write_bytes"].sum()),
+            "sram_reads": int(layers["ifmap_sram_reads"].sum() + layers["filter_sram_reads"].sum()),
+            "sram_writes": int(layers["ofmap_sram_writes"].sum()),
+        }

@@ -77,7 +77,7 @@ def error_from_validation(exc: ValidationError, model: type[BaseModel], source: 
     key = ".".join(loc) or None
     kind = first["type"]
     if kind == "extra_forbidden":
-        valid = _valid_keys(model, loc[:-1])
+        valid = _valid_keys(model, list(first["loc"])[:-1])
         hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
         return error(f"unknown key{hint}", source, key)
     if kind == "missing":
@@ -102,28 +102,42 @@ def clean_loc(loc, tags=frozenset({"systolic", "crossbar", "row_stationary"})) -
     return out
 
 
-def _valid_keys(model: type[BaseModel], loc: list[str]) -> list[str]:
+def _valid_keys(model: type[BaseModel], loc: list) -> list[str]:
+    """The keys allowed at a location; a discriminator value in `loc` picks the union member."""
     current: Any = model
+    candidates: list = []
     for part in loc:
-        if part.isdigit():
+        if isinstance(part, int):
+            continue
+        tagged = [m for m in candidates if _tag(m) == part]
+        if tagged:
+            current, candidates = tagged[0], []
             continue
         fields = getattr(current, "model_fields", None)
         if not fields or part not in fields:
             return []
-        current = _model_of(fields[part].annotation)
+        candidates = _models_of(fields[part].annotation)
+        current = candidates[0] if candidates else None
         if current is None:
             return []
     fields = getattr(current, "model_fields", None)
     return sorted(fields) if fields else []
 
 
-def _model_of(annotation):
+def _tag(model) -> str | None:
+    import typing
+
+    field = getattr(model, "model_fields", {}).get("type")
+    args = typing.get_args(field.annotation) if field else ()
+    return args[0] if len(args) == 1 else None
+
+
+def _models_of(annotation) -> list:
     import typing
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
+        return [annotation]
+    found = []
     for arg in typing.get_args(annotation):
-        found = _model_of(arg)
-        if found is not None:
-            return found
-    return None
+        found += _models_of(arg)
+    return found

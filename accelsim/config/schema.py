@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from typing_extensions import Annotated
 
+from accelsim.config.base import Model
+from accelsim.config.crossbar import CrossbarChip
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+# Default energy and area of digital parts, 45 nm (Horowitz, "Computing's energy problem",
+# ISSCC 2014): 8-bit multiply 0.2 pJ + 8-bit add 0.03 pJ; areas 282 + 36 um2; a 64-bit
+# read of a 32 KB SRAM 20 pJ; DRAM 1.3-2.6 nJ per 64 bits (the low end is used).
+# SRAM area: Intel 45 nm 6T cell 0.346 um2 (Mistry et al., IEDM 2007) at 50 % array
+# efficiency -> 0.346 * 8192 / 0.5 um2 per KiB (derived).
+MAC_PJ_45NM = 0.23
+PE_AREA_UM2_45NM = 318.0
+SRAM_PJ_PER_BYTE_45NM = 2.5
+SRAM_MM2_PER_KIB_45NM = 0.346 * 8192 / 0.5 / 1e6
+DRAM_PJ_PER_BYTE = 1300.0 / 8
 
 
 class SystolicArray(Model):
@@ -28,9 +38,13 @@ class SystolicArray(Model):
     vector_lanes: int | None = Field(
         default=None, gt=0, description="lanes of the pooling unit, ops per cycle; default: cols"
     )
+    mac_energy_pj: float = Field(default=MAC_PJ_45NM, ge=0, description="one multiply-accumulate")
+    vector_op_energy_pj: float = Field(default=0.03, ge=0, description="one pooling compare/add (8-bit add)")
+    pe_area_um2: float = Field(default=PE_AREA_UM2_45NM, ge=0, description="one PE")
+    leakage_mw: float = Field(default=0.0, ge=0, description="static power of the whole array")
 
 
-ComputeConfig = Annotated[Union[SystolicArray], Field(discriminator="type")]
+ComputeConfig = Annotated[Union[SystolicArray, CrossbarChip], Field(discriminator="type")]
 
 
 class Sram(Model):
@@ -46,6 +60,10 @@ class Sram(Model):
         gt=0,
         description="port bandwidth towards the array; null: matched to the array edge (never stalls)",
     )
+    read_energy_pj_per_byte: float = Field(default=SRAM_PJ_PER_BYTE_45NM, ge=0, description="read one byte")
+    write_energy_pj_per_byte: float = Field(default=SRAM_PJ_PER_BYTE_45NM, ge=0, description="write one byte")
+    leakage_mw: float = Field(default=0.0, ge=0, description="static power")
+    area_mm2: float | None = Field(default=None, ge=0, description="area; default from capacity (45 nm SRAM)")
 
     @property
     def capacity_bytes(self) -> int:
@@ -59,6 +77,7 @@ class Dram(Model):
         description="bytes per reference-clock cycle; 'unlimited' = SCALE-Sim's CALC mode (never stalls)"
     )
     latency_ns: float = Field(default=0.0, ge=0, description="access latency added to every transfer")
+    energy_pj_per_byte: float = Field(default=DRAM_PJ_PER_BYTE, ge=0, description="read or write one byte")
 
     @model_validator(mode="after")
     def _positive_bandwidth(self):
@@ -89,10 +108,14 @@ class HardwareConfig(Model):
         default="fast", description="fine: one job per fold; fast: folds batched into fewer jobs"
     )
     compute: ComputeConfig = Field(description="the compute fabric")
-    memory: Memory = Field(description="buffers and DRAM")
+    memory: Memory | None = Field(default=None, description="buffers and DRAM (systolic chips)")
 
     @model_validator(mode="after")
     def _consistent(self):
+        if self.compute.type == "systolic" and self.memory is None:
+            raise ValueError("a systolic chip needs a `memory` section (ifmap_sram, filter_sram, ofmap_sram, dram)")
+        if self.compute.type == "crossbar" and self.memory is not None:
+            raise ValueError("`memory` is for systolic chips; a crossbar chip's buffers are under compute.tile")
         if self.compute.type == "systolic" and self.execution == "pipelined":
             raise ValueError(
                 "execution 'pipelined' needs a chip with several units; a single systolic array runs layer_by_layer"

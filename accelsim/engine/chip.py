@@ -12,4 +12,8 @@ def build_chip(ctx: SimContext, hw: HardwareConfig):
         from accelsim.components.systolic import SystolicChip
 
         return SystolicChip(ctx, hw)
+    if family == "crossbar":
+        from accelsim.components.crossbar import CrossbarChip
+
+        return CrossbarChip(ctx, hw)
     raise ValueError(f"no chip builder for compute type {family!r}")

@@ -32,14 +32,25 @@ class Result:
 
     def summary_text(self) -> str:
         s = self.summary
+        stalls = "".join(f"; {k[6:]} {v:,}" for k, v in s.items()
+                         if k.startswith("stall_") and k != "stall_cycles" and isinstance(v, int) and v)
         lines = [
-            f"hardware      {s['hardware']} ({s['fidelity']} fidelity, seed {s['seed']})",
+            f"hardware      {s['hardware']} ({s['execution']}, {s['fidelity']} fidelity, seed {s['seed']})",
             f"workload      {s['workload']} ({s['layers']} layers)",
             f"cycles        {s['cycles']:,} ({s['seconds'] * 1e3:.4g} ms at {s['clock_mhz']:g} MHz)",
-            f"compute       {s['compute_cycles']:,} cycles; stalls {s['stall_cycles']:,}"
-            + "".join(f"; {k[6:]} {v:,}" for k, v in s.items() if k.startswith("stall_") and k != "stall_cycles" and v),
+            f"compute       {s['compute_cycles']:,} cycles; stalls {s['stall_cycles']:,}{stalls}",
             f"MACs          {s['macs']:,} (utilization {100 * s['utilization']:.2f}%)",
-            f"throughput    {s['gops']:.4g} GOPS",
-            f"DRAM          read {s['dram_read_bytes']:,} B, written {s['dram_write_bytes']:,} B",
+            f"throughput    {s['gops']:.4g} GOPS"
+            + (f"; pipelined {s['pipelined_inferences_per_s']:.4g} inferences/s"
+               if s.get("pipelined_inferences_per_s") else ""),
+            f"energy        {s['energy_pj'] / 1e6:.4g} uJ; average power {s['power_w']:.4g} W; "
+            f"{s['gops_per_w']:.4g} GOPS/W",
+            f"area          {s['area_mm2']:.4g} mm2; {s['gops_per_mm2']:.4g} GOPS/mm2",
         ]
+        if "dram_read_bytes" in s:
+            lines.append(f"DRAM          read {s['dram_read_bytes']:,} B, written {s['dram_write_bytes']:,} B")
+        if "crossbars_used" in s:
+            lines.append(f"crossbars     {s['crossbars_used']:,} of {s['crossbars_total']:,} used; "
+                         f"{s['crossbar_reads']:,} reads, {s['adc_conversions']:,} ADC conversions"
+                         + ("; time-multiplexed" if s.get("time_multiplexed") else ""))
         return "\n".join(lines)

@@ -135,7 +135,11 @@ def spec_to_layer(spec, defaults: Defaults) -> Layer:
 
 
 def parse_native(text: str, source: str) -> Workload:
-    raw = parse_yaml(text, source, WorkloadError)
+    return parse_native_dict(parse_yaml(text, source, WorkloadError), source)
+
+
+def parse_native_dict(raw, source: str) -> Workload:
+    """Validate an already-parsed native workload (e.g. a file's dict with sweep overrides applied)."""
     if not isinstance(raw, dict):
         raise WorkloadError("expected a mapping with `name` and `layers` at the top level", source)
     try:

@@ -34,6 +34,11 @@ class LayerPlan:
     pes: int = 1
 
     @property
+    def word_bytes(self) -> tuple[int, int]:
+        """(activation, weight) bytes per word."""
+        return -(-self.layer.act_bits // 8), -(-self.layer.weight_bits // 8)
+
+    @property
     def compute_cycles(self) -> int:
         return self.folds * self.fold_cycles - self.groups * self.end_adjust
 

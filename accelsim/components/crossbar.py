@@ -1,0 +1,358 @@
+"""A crossbar PIM chip as SimPy processes: one unit per layer (the IMAs holding its
+weights, all replicas), routers carrying outputs to the next layer's tiles, and an
+off-chip link bringing inputs in and results out.
+
+A unit works through its layer's output rows in order. Before a job it waits until the
+producer has delivered the input rows the job's windows need (`stall_input`) and for
+room in its output channel (`stall_output`: the consumer's buffer is full — back-pressure).
+Its busy time is exact: vectors x reads per vector x read time / replicas.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from accelsim.config.schema import HardwareConfig
+from accelsim.engine import Channel, Component, Link, SimContext, Stat
+from accelsim.workload import Workload
+from accelsim.workload.mapping.allocate import Allocation, allocate
+from accelsim.workload.mapping.crossbar import CrossbarLayerPlan, map_crossbar
+
+# per-vector action -> (component, statistic)
+ACTIONS = {
+    "crossbar": ("crossbar", "reads"), "dac": ("dac", "conversions"), "sample_hold": ("sample_hold", "samples"),
+    "adc": ("adc", "conversions"), "ima_shift_add": ("ima_shift_add", "adds"),
+    "input_register": ("input_register", "bytes"), "output_register": ("output_register", "bytes"),
+    "tile_buffer_read": ("tile_buffer", "read_bytes"), "tile_buffer_write": ("tile_buffer", "write_bytes"),
+    "bus": ("bus", "bytes"), "tile_shift_add": ("tile_shift_add", "adds"), "sigmoid": ("sigmoid", "ops"),
+    "tile_output_register": ("tile_output_register", "bytes"), "maxpool": ("maxpool", "ops"),
+}
+UNITS = {"reads": "reads", "conversions": "conversions", "samples": "samples", "adds": "adds", "bytes": "B",
+         "read_bytes": "B", "write_bytes": "B", "ops": "ops", "flit_hops": "flit-hops", "cell_writes": "cells"}
+FAST_JOBS_PER_LAYER = 256
+
+
+class Block(Component):
+    """A hardware block that only counts actions (the units and links drive it)."""
+
+    def __init__(self, ctx: SimContext, name: str, stats: list[str]):
+        self.STATS = tuple(Stat(s, UNITS[s], f"{name} {s.replace('_', ' ')}") for s in stats)
+        super().__init__(ctx, name)
+
+
+@dataclass(slots=True)
+class RowJob:
+    toward: int    # the job works on output rows < toward (its inputs must cover them)
+    done: int      # output rows complete once the job ends
+    vectors: int
+    first: bool
+    last: bool
+
+
+class Rows:
+    """Rows of a layer's output that have arrived at the consumer; processes wait on a count."""
+
+    def __init__(self, env, total: int):
+        self.env, self.total, self.count = env, total, 0
+        self.waiters: list[tuple[int, object]] = []
+
+    def add(self, n: int) -> None:
+        self.count += n
+        ready = [w for w in self.waiters if w[0] <= self.count]
+        self.waiters = [w for w in self.waiters if w[0] > self.count]
+        for _, event in ready:
+            event.succeed()
+
+    def wait(self, n: int):
+        event = self.env.event()
+        if n <= self.count:
+            event.succeed()
+        else:
+            self.waiters.append((n, event))
+        return event
+
+
+def row_jobs(plan: CrossbarLayerPlan, fidelity: str) -> list[RowJob]:
+    rows, per_row = plan.rows_out, plan.vectors // max(plan.rows_out, 1)
+    if fidelity == "fine" and plan.unit == "crossbars":
+        # one input vector per job; a row is complete with its last vector
+        return [RowJob(r + 1, r + 1 if v == per_row - 1 else r, 1, r == 0 and v == 0,
+                       r == rows - 1 and v == per_row - 1) for r in range(rows) for v in range(per_row)]
+    chunk = 1 if fidelity == "fine" else max(1, math.ceil(rows / FAST_JOBS_PER_LAYER))
+    return [RowJob(min(a + chunk, rows), min(a + chunk, rows), (min(a + chunk, rows) - a) * per_row, a == 0,
+                   a + chunk >= rows) for a in range(0, rows, chunk)]
+
+
+def needed_rows(consumer: CrossbarLayerPlan, producer_rows: int, out_rows: int) -> int:
+    """Producer rows that must have arrived before the consumer can finish `out_rows` rows."""
+    layer = consumer.layer
+    if out_rows <= 0:
+        return 0
+    last = out_rows - 1
+    batch, y = divmod(last, layer.P)
+    top = min(layer.H - 1, y * layer.stride_h + layer.R - 1 - layer.pad_top)
+    in_rows = batch * layer.H + top + 1
+    # Shapes may differ from the producer's (shortcut branches): match rows proportionally.
+    return min(producer_rows, math.ceil(in_rows * producer_rows / (layer.N * layer.H)))
+
+
+def freeable_rows(consumer: CrossbarLayerPlan, producer_rows: int, done_rows: int) -> int:
+    """Producer rows the consumer no longer needs after finishing `done_rows` rows."""
+    layer = consumer.layer
+    if done_rows >= consumer.rows_out:
+        return producer_rows
+    batch, y = divmod(done_rows, layer.P)
+    low = batch * layer.H + max(0, y * layer.stride_h - layer.pad_top)
+    return min(producer_rows, low * producer_rows // (layer.N * layer.H))
+
+
+def row_bytes(plan: CrossbarLayerPlan) -> int:
+    """Bytes of one output row (one batch element's row of every channel)."""
+    return plan.layer.Q * plan.layer.K * -(-plan.input_bits // 8)
+
+
+class LayerUnit(Component):
+    """The IMAs holding one layer (every replica), or the pooling units of its tiles."""
+
+    STATS = (
+        Stat("busy_cycles", "cycles", "cycles computing"),
+        Stat("program_cycles", "cycles", "cycles rewriting crossbars (time-multiplexing)"),
+        Stat("vectors", "vectors", "input vectors processed"),
+        Stat("macs", "MAC", "multiply-accumulates"),
+        Stat("stall_input", "cycles", "cycles waiting for input rows"),
+        Stat("stall_output", "cycles", "cycles waiting for room in the consumer's buffer"),
+    )
+
+    def __init__(self, ctx: SimContext, hw: HardwareConfig, alloc: Allocation, index: int,
+                 plan: CrossbarLayerPlan, jobs: list[RowJob]):
+        super().__init__(ctx, "units")
+        self.plan, self.jobs, self.index = plan, jobs, index
+        passes = max(alloc.passes[index], 1)
+        if plan.unit == "pool":
+            per_row = plan.vectors // plan.rows_out
+            rate = Fraction(per_row * max(alloc.tiles[index], 1), plan.pool_cycles_per_row)
+            latency = 0
+        else:
+            rate = Fraction(alloc.replicas[index], plan.slices * plan.read_cycles * passes)
+            latency = plan.read_cycles  # the last read's conversion and shift-and-add drain
+        self.server = Link(ctx.env, f"unit{index}", rate, latency)
+        self.program_cycles = self.cell_writes = 0
+        if alloc.reprogram and plan.unit == "crossbars":
+            xbar = hw.compute.tile.ima.crossbar
+            self.program_cycles = passes * xbar.rows * ctx.cycles(xbar.write_latency_ns)
+            self.cell_writes = plan.layer.weight_count * plan.cells_per_weight
+        self.start = self.end = 0
+        self.done = ctx.env.event()
+
+    def run(self, source: "Stream", outbox: "Stream", deliver, after=None):
+        env, plan, stats, name = self.env, self.plan, self.ctx.stats, self.plan.layer.name
+        if after is not None:
+            yield after
+        macs_per_vector = plan.macs // plan.vectors if plan.vectors else 0
+        rows_done = freed = 0
+        for job in self.jobs:
+            t0 = int(env.now)
+            yield source.rows.wait(needed_rows(plan, source.total, job.toward))
+            t1 = int(env.now)
+            if job.first:
+                self.start = t1
+                if self.program_cycles:
+                    yield env.timeout(self.program_cycles)
+                    self.count("program_cycles", self.program_cycles, name)
+                    stats.add("crossbar", "cell_writes", self.cell_writes, name)
+            else:
+                self.count("stall_input", t1 - t0, name)
+            new_rows = job.done - rows_done
+            nbytes = new_rows * outbox.row_bytes
+            t2 = int(env.now)
+            if nbytes:
+                yield from outbox.channel.reserve(nbytes)
+            t3 = int(env.now)
+            self.count("stall_output", t3 - t2, name)
+            arrival = yield from self.server.serialize(job.vectors)
+            self.count("busy_cycles", int(env.now) - t3, name)
+            if new_rows:
+                env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
+            rows_done = job.done
+            free = freeable_rows(plan, source.total, job.done)
+            if free > freed:
+                source.channel.release((free - freed) * source.row_bytes)
+                freed = free
+            self.count("vectors", job.vectors, name)
+            self.count("macs", job.vectors * macs_per_vector, name)
+            for action, per in plan.per_vector.items():
+                component, stat = ACTIONS[action]
+                stats.add(component, stat, per * job.vectors, name)
+        self.end = int(env.now)
+        self.done.succeed()
+
+
+@dataclass
+class Stream:
+    """One layer's output on its way to the next: rows arrived, and the buffer they occupy."""
+
+    rows: Rows
+    total: int
+    row_bytes: int
+    channel: Channel
+
+
+class CrossbarChip:
+    family = "crossbar"
+
+    def __init__(self, ctx: SimContext, hw: HardwareConfig):
+        self.ctx, self.hw = ctx, hw
+        self.alloc: Allocation | None = None
+        chip = hw.compute
+        self.peak_macs_per_cycle = _peak_macs_per_cycle(hw)
+        env = ctx.env
+        tile = chip.tile
+        self.blocks = [Block(ctx, name, stats) for name, stats in [
+            ("crossbar", ["reads", "cell_writes"]), ("dac", ["conversions"]), ("sample_hold", ["samples"]),
+            ("adc", ["conversions"]), ("ima_shift_add", ["adds"]), ("input_register", ["bytes"]),
+            ("output_register", ["bytes"]), ("tile_buffer", ["read_bytes", "write_bytes"]), ("bus", ["bytes"]),
+            ("router", ["flit_hops"]), ("sigmoid", ["ops"]), ("tile_shift_add", ["adds"]), ("maxpool", ["ops"]),
+            ("tile_output_register", ["bytes"]), ("offchip", ["bytes"]),
+        ]]
+        routers = math.ceil(chip.tiles / tile.router.tiles_per_router)
+        self.router_links = [Link(env, f"router{i}", tile.router.flit_bits / 8) for i in range(routers)]
+        cycles_per_s = hw.clock_mhz * 1e6
+        self.offchip = Link(env, "offchip", chip.offchip.bandwidth_gb_per_s * 1e9 / cycles_per_s,
+                            ctx.cycles(chip.offchip.latency_ns))
+        self.buffer_bytes = int(tile.buffer.capacity_kib * 1024)
+        self.hop_cycles = tile.router.hop_latency_cycles
+        self.flit_bytes = tile.router.flit_bits / 8
+        self.units: list[LayerUnit] = []
+
+    def _stream(self, rows_total: int, row_bytes: int, consumer: CrossbarLayerPlan | None, tiles: int) -> Stream:
+        if consumer is None or self.hw.execution == "layer_by_layer" or self.alloc.reprogram:
+            capacity = None  # results leave the chip, or wait whole for a layer that runs later
+        else:
+            # A buffer holds at least the rows one consumer job must see at once.
+            window = needed_rows(consumer, rows_total, min(consumer.rows_out, 2)) + 1
+            capacity = max(tiles * self.buffer_bytes, window * row_bytes, 1)
+        return Stream(Rows(self.ctx.env, rows_total), rows_total, row_bytes,
+                      Channel(self.ctx.env, "buffer", self.offchip, capacity))
+
+    def deliver(self, index: int, outbox: Stream, rows: int, nbytes: int, ready: int):
+        """Carry a unit's finished rows to the consumer (router hops) or off chip."""
+        env = self.ctx.env
+        if ready > env.now:
+            yield env.timeout(ready - int(env.now))
+        last = index == len(self.units) - 1
+        if last:
+            arrival = yield from self.offchip.serialize(nbytes)
+            self.ctx.stats.add("offchip", "bytes", nbytes, self.units[index].plan.layer.name)
+        else:
+            hops = self.alloc.hops[index + 1]
+            link = self.router_links[self.alloc.routers[index]] if not self.alloc.reprogram else self.router_links[0]
+            arrival = (yield from link.serialize(nbytes)) + hops * self.hop_cycles
+            self.ctx.stats.add("router", "flit_hops", math.ceil(nbytes / self.flit_bytes) * hops,
+                               self.units[index].plan.layer.name)
+        if arrival > env.now:
+            yield env.timeout(arrival - int(env.now))
+        outbox.rows.add(rows)
+
+    def feed_input(self, stream: Stream, plan: CrossbarLayerPlan, fidelity: str):
+        """Stream the input feature map in over the off-chip link, row by row."""
+        env = self.ctx.env
+        chunk = 1 if fidelity == "fine" else max(1, math.ceil(stream.total / FAST_JOBS_PER_LAYER))
+        for a in range(0, stream.total, chunk):
+            rows = min(chunk, stream.total - a)
+            nbytes = rows * stream.row_bytes
+            yield from stream.channel.reserve(nbytes)
+            arrival = yield from self.offchip.serialize(nbytes)
+            self.ctx.stats.add("offchip", "bytes", nbytes, plan.layer.name)
+            env.process(self._arrive(stream, rows, arrival))
+
+    def _arrive(self, stream: Stream, rows: int, arrival: int):
+        if arrival > self.ctx.env.now:
+            yield self.ctx.env.timeout(arrival - int(self.ctx.env.now))
+        stream.rows.add(rows)
+
+    def simulate(self, workload: Workload) -> tuple[list[dict], int]:
+        plans = [map_crossbar(layer, self.hw) for layer in workload.layers]
+        self.alloc = allocate(plans, self.hw, workload.path)
+        spans, end = self.run(plans, self.hw.fidelity)
+        return self._rows(plans, spans), end
+
+    def _rows(self, plans: list[CrossbarLayerPlan], spans) -> list[dict]:
+        stats = self.ctx.stats
+        per = {s: stats.by_layer("units", s) for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output")}
+        reads = stats.by_layer("crossbar", "reads")
+        conversions = stats.by_layer("adc", "conversions")
+        rows = []
+        for i, plan in enumerate(plans):
+            name = plan.layer.name
+            start, end = spans[i]
+            busy = int(per["busy_cycles"].get(name, 0))
+            program = int(per["program_cycles"].get(name, 0))
+            stall_in, stall_out = int(per["stall_input"].get(name, 0)), int(per["stall_output"].get(name, 0))
+            cycles = end - start
+            rows.append({
+                "layer": name, "type": plan.layer.kind, "unit": plan.unit, "macs": plan.macs,
+                "vectors": plan.vectors, "compute_cycles": busy + program,
+                "stall_cycles": cycles - busy - program, "cycles": cycles, "start_cycle": start, "end_cycle": end,
+                "utilization": plan.macs / (cycles * self.peak_macs_per_cycle) if cycles else 0.0,
+                "stall_input": stall_in, "stall_output": stall_out,
+                "stall_pipeline": cycles - busy - program - stall_in - stall_out,
+                "program_cycles": program,
+                "crossbars": plan.crossbars, "replicas": self.alloc.replicas[i],
+                "reads_per_input": plan.slices, "read_ns": plan.read_ns,
+                "crossbar_reads": int(reads.get(name, 0)), "adc_conversions": int(conversions.get(name, 0)),
+            })
+        return rows
+
+    def summary_extras(self, layers) -> dict:
+        # A pipeline accepts a new input every `interval` cycles: its busiest layer's time.
+        interval = int(layers["compute_cycles"].max()) if len(layers) else 0
+        batch = max(self.units[0].plan.layer.N, 1) if self.units else 1
+        hz = self.hw.clock_mhz * 1e6
+        return {"pipeline_interval_cycles": interval,
+                "pipelined_inferences_per_s": batch * hz / interval
+                if interval and self.hw.execution == "pipelined" and not self.alloc.reprogram else None,
+                "crossbars_used": self.alloc.crossbars_used, "crossbars_total": self.alloc.crossbars_total,
+                "crossbar_reads": int(layers["crossbar_reads"].sum()),
+                "adc_conversions": int(layers["adc_conversions"].sum()),
+                "time_multiplexed": self.alloc.reprogram}
+
+    def run(self, plans: list[CrossbarLayerPlan], fidelity: str):
+        env = self.ctx.env
+        hw = self.hw
+        first = plans[0].layer
+        in_bytes = -(-plans[0].input_bits // 8)
+        source = self._stream(first.N * first.H, first.W * first.C * in_bytes, plans[0], self.alloc.tiles[0])
+        env.process(self.feed_input(source, plans[0], fidelity))
+        sequential = hw.execution == "layer_by_layer" or self.alloc.reprogram
+        after = None
+        for i, plan in enumerate(plans):
+            unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, row_jobs(plan, fidelity))
+            self.units.append(unit)
+            consumer = plans[i + 1] if i + 1 < len(plans) else None
+            outbox = self._stream(plan.rows_out, row_bytes(plan), consumer,
+                                  self.alloc.tiles[i + 1] if consumer else 1)
+            env.process(unit.run(source, outbox, self.deliver, after if sequential else None))
+            after = unit.done
+            source = outbox
+        env.run()
+        return [(u.start, u.end) for u in self.units], int(env.now)
+
+
+def peak_probe(hw: HardwareConfig) -> CrossbarLayerPlan:
+    """The plan of one full crossbar at the chip's native precision: the peak's yardstick."""
+    from accelsim.workload.layers import Layer
+
+    xbar = hw.compute.tile.ima.crossbar
+    native = hw.model_copy(update={"compute": hw.compute.model_copy(update={"precision": "chip"})})
+    probe = Layer(name="peak", kind="gemm", C=xbar.rows, H=1, W=1, K=xbar.cols,
+                  act_bits=hw.compute.input_bits, weight_bits=hw.compute.weight_bits)
+    return map_crossbar(probe, native)
+
+
+def _peak_macs_per_cycle(hw: HardwareConfig) -> float:
+    """MACs per cycle with every crossbar busy at the native precision."""
+    plan = peak_probe(hw)
+    per_crossbar = plan.layer.C * plan.weights_per_crossbar / (plan.slices * plan.read_cycles)
+    return per_crossbar * hw.compute.crossbars

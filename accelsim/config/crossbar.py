@@ -1,0 +1,140 @@
+"""Crossbar processing-in-memory chips: chip -> tiles -> IMAs -> crossbars (ISAAC's hierarchy).
+
+Actions (what each block's energy_pj_per_action prices):
+crossbar: one array read; dac: one row driven with one input slice; sample_hold: one
+column sampled; adc: one conversion; shift_add: one partial sum added; registers and
+buffers: one byte accessed; router: one flit-hop; sigmoid / maxpool: one element;
+offchip: one byte.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from accelsim.config.base import Model
+from accelsim.config.blocks import Block, CountedBlock
+
+DEVICES = ("reram", "stt_mram", "sot_mram", "nand_spin")
+
+
+class Crossbar(Block):
+    rows: int = Field(gt=0, description="wordlines (inputs) per array")
+    cols: int = Field(gt=0, description="bitlines (cells) per array")
+    cell_bits: int = Field(gt=0, le=8, description="bits stored per cell")
+    device: Literal["reram", "stt_mram", "sot_mram", "nand_spin"] = Field(description="cell technology")
+    read_latency_ns: float = Field(gt=0, description="one array read: drive rows, settle, sample")
+    write_latency_ns: float = Field(default=100.0, gt=0, description="program one row of cells")
+    write_energy_pj_per_cell: float = Field(default=1.0, ge=0, description="program one cell")
+    r_on_ohm: float = Field(default=1e4, gt=0, description="low-resistance state")
+    r_off_ohm: float = Field(default=1e6, gt=0, description="high-resistance state")
+    weight_encoding: Literal["offset", "differential"] = Field(
+        default="offset", description="signed weights: biased by 2^(bits-1), or +/- column pairs")
+
+    @model_validator(mode="after")
+    def _ratio(self):
+        if self.r_off_ohm <= self.r_on_ohm:
+            raise ValueError("r_off_ohm must exceed r_on_ohm")
+        return self
+
+
+class Adc(Block):
+    bits: int = Field(gt=0, le=16, description="resolution")
+    sample_rate_gsps: float = Field(gt=0, description="conversions per ns, per ADC")
+    per_crossbar: int = Field(default=1, gt=0, description="ADCs serving each crossbar's columns")
+    lossless: bool = Field(default=False, description="reject configs whose ADC cannot resolve a full column sum")
+    flip_encoding: bool = Field(
+        default=False, description="ISAAC's weight flipping: column sums need one bit less")
+
+
+class Dac(Block):
+    bits: int = Field(gt=0, le=8, description="input bits applied per crossbar read")
+
+
+class PoolUnit(CountedBlock):
+    lanes: int = Field(default=1, gt=0, description="values compared per cycle, per unit")
+
+
+class Register(Block):
+    capacity_kib: float = Field(gt=0, description="capacity in KiB")
+
+
+class Ima(Model):
+    """In-situ multiply-accumulate unit: a group of crossbars sharing registers."""
+
+    crossbars: int = Field(gt=0, description="crossbar arrays per IMA")
+    crossbar: Crossbar = Field(description="one array (energy and area: all arrays of the IMA)")
+    adc: Adc = Field(description="analog-to-digital converters")
+    dac: Dac = Field(description="input drivers")
+    sample_hold: Block = Field(default_factory=Block, description="sample-and-hold, one per column")
+    shift_add: CountedBlock = Field(default_factory=CountedBlock, description="shift-and-add units")
+    input_register: Register = Field(description="holds the input vector being streamed")
+    output_register: Register = Field(description="holds partial outputs")
+
+    @model_validator(mode="after")
+    def _adc_resolves_columns(self):
+        from accelsim.devices.adc import adc_bits_needed
+
+        need = adc_bits_needed(self.crossbar.rows, self.dac.bits, self.crossbar.cell_bits) - self.adc.flip_encoding
+        if self.adc.lossless and self.adc.bits < need:
+            raise ValueError(
+                f"adc.bits = {self.adc.bits} cannot resolve a full column sum of {self.crossbar.rows} rows x "
+                f"{self.dac.bits}-bit inputs x {self.crossbar.cell_bits}-bit cells ({need} bits needed"
+                f"{' with flip encoding' if self.adc.flip_encoding else ''}); adc.lossless is set")
+        return self
+
+
+class TileBuffer(Block):
+    technology: Literal["sram", "edram", "stt_mram", "sot_mram", "nand_spin"] = Field(
+        default="edram", description="buffer technology")
+    capacity_kib: float = Field(gt=0, description="capacity in KiB")
+    banks: int = Field(default=1, gt=0, description="banks")
+    bus_bits: int = Field(gt=0, description="bus width to the IMAs, bits per cycle")
+
+
+class Router(Block):
+    flit_bits: int = Field(gt=0, description="link width, bits per cycle")
+    ports: int = Field(default=8, gt=0, description="router ports")
+    tiles_per_router: int = Field(default=1, gt=0, description="concentration: tiles sharing a router")
+    hop_latency_cycles: int = Field(default=1, ge=0, description="cycles per router hop")
+
+
+class Tile(Model):
+    imas: int = Field(gt=0, description="IMAs per tile")
+    ima: Ima = Field(description="one IMA")
+    buffer: TileBuffer = Field(description="the tile's activation buffer")
+    bus: Block = Field(default_factory=Block, description="buffer-to-IMA bus")
+    router: Router = Field(description="on-chip network router (figures for one router)")
+    sigmoid: CountedBlock = Field(default_factory=CountedBlock, description="activation units")
+    shift_add: CountedBlock = Field(default_factory=CountedBlock, description="tile-level shift-and-add")
+    maxpool: PoolUnit = Field(default_factory=PoolUnit, description="pooling units")
+    output_register: Register = Field(description="tile output register")
+
+
+class OffChip(Block):
+    bandwidth_gb_per_s: float = Field(gt=0, description="total off-chip bandwidth")
+    latency_ns: float = Field(default=0.0, ge=0, description="access latency")
+
+
+class CrossbarChip(Model):
+    """A crossbar PIM chip."""
+
+    type: Literal["crossbar"] = Field(description="compute family")
+    tiles: int = Field(gt=0, description="tiles on the chip")
+    tile: Tile = Field(description="one tile")
+    offchip: OffChip = Field(description="off-chip link (inputs in, outputs out)")
+    input_bits: int = Field(default=16, gt=0, le=32, description="native input precision")
+    weight_bits: int = Field(default=16, gt=0, le=32, description="native weight precision")
+    precision: Literal["chip", "layer"] = Field(
+        default="chip", description="chip: every layer runs at the native precision; layer: at the layer's own bits")
+    output_bits: int = Field(default=16, gt=0, le=32, description="bits of a partial sum in the output registers")
+    zero_slice_skipping: bool = Field(default=False, description="skip crossbar reads whose input slice is all zero")
+    allow_reprogramming: bool = Field(
+        default=False, description="if the network does not fit, rewrite crossbars between layers (time-multiplexing)")
+    replicate: bool = Field(default=True, description="replicate layers' weights to balance the pipeline (ISAAC)")
+    mesh_cols: int | None = Field(default=None, gt=0, description="routers per mesh row; default: square mesh")
+
+    @property
+    def crossbars(self) -> int:
+        return self.tiles * self.tile.imas * self.tile.ima.crossbars

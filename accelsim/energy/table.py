@@ -1,0 +1,109 @@
+"""Per-action energy, leakage and area of every component of a chip, in one table.
+
+Each entry prices one statistic of one component. `rate_per_s` is how often the action
+happens at peak activity, chip-wide: it turns a block's peak power into an energy per
+action, and gives the chip's peak power for `accelsim check`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accelsim.config.blocks import Block
+from accelsim.config.schema import HardwareConfig
+from accelsim.devices.adc import adc_area_um2, adc_energy_pj
+
+
+@dataclass(frozen=True)
+class Entry:
+    component: str
+    stats: tuple[str, ...]      # statistics priced at pj_per_unit
+    pj_per_unit: float
+    leakage_mw: float           # chip-wide
+    area_mm2: float             # chip-wide
+    rate_per_s: float           # chip-wide actions per second at peak
+    level: str = "chip"         # 'ima', 'tile' or 'chip': where the block sits (for breakdowns)
+
+    @property
+    def peak_power_mw(self) -> float:
+        return self.pj_per_unit * self.rate_per_s * 1e-9 + self.leakage_mw
+
+
+def _entry(component, stats, block: Block, instances: int, rate_per_instance: float, level: str,
+           default_pj: float | None = None, default_area: float | None = None) -> Entry:
+    """An entry from a config block whose figures cover one parent's instances."""
+    if block.energy_pj_per_action is not None:
+        pj = block.energy_pj_per_action
+    elif block.peak_power_mw is not None:
+        pj = block.peak_power_mw * 1e9 / rate_per_instance if rate_per_instance else 0.0
+    else:
+        pj = default_pj or 0.0
+    area = block.area_mm2 if block.area_mm2 or default_area is None else default_area
+    return Entry(component, stats, pj, block.leakage_mw * instances, area * instances,
+                 rate_per_instance * instances, level)
+
+
+def energy_table(hw: HardwareConfig) -> list[Entry]:
+    return _systolic(hw) if hw.compute.type == "systolic" else _crossbar(hw)
+
+
+def _systolic(hw: HardwareConfig) -> list[Entry]:
+    array, mem, hz = hw.compute, hw.memory, hw.clock_mhz * 1e6
+    pes = array.rows * array.cols
+    lanes = array.vector_lanes or array.cols
+    entries = [
+        Entry("pe_array", ("macs",), array.mac_energy_pj, array.leakage_mw, pes * array.pe_area_um2 / 1e6, pes * hz),
+        Entry("vector_unit", ("vector_ops",), array.vector_op_energy_pj, 0.0, 0.0, lanes * hz),
+    ]
+    edge = {"ifmap": array.rows, "filter": array.cols, "ofmap": array.cols}  # bytes per cycle at peak
+    for name in ("ifmap", "filter", "ofmap"):
+        sram = getattr(mem, f"{name}_sram")
+        area = sram.area_mm2 if sram.area_mm2 is not None else sram.capacity_kib * _SRAM_MM2_PER_KIB
+        entries.append(Entry(f"{name}_sram", ("read_bytes",), sram.read_energy_pj_per_byte, sram.leakage_mw, area,
+                             edge[name] * hz))
+        entries.append(Entry(f"{name}_sram", ("write_bytes",), sram.write_energy_pj_per_byte, 0.0, 0.0, 0.0))
+    bw = mem.dram.bandwidth_bytes_per_cycle
+    entries.append(Entry("dram", ("read_bytes", "write_bytes"), mem.dram.energy_pj_per_byte, 0.0, 0.0,
+                         0.0 if bw == "unlimited" else bw * hz))
+    return entries
+
+
+def _crossbar(hw: HardwareConfig) -> list[Entry]:
+    from accelsim.components.crossbar import peak_probe
+
+    chip, hz = hw.compute, hw.clock_mhz * 1e6
+    tile, ima = chip.tile, chip.tile.ima
+    imas, tiles = chip.tiles * tile.imas, chip.tiles
+    routers = -(-chip.tiles // tile.router.tiles_per_router)
+    probe = peak_probe(hw)
+    step_s = probe.read_cycles / hz                       # one crossbar read step
+    vector_s = probe.slices * step_s                      # one input vector through a crossbar
+    x, rows, cols = ima.crossbars, ima.crossbar.rows, ima.crossbar.cols
+    in_b, out_b = -(-chip.input_bits // 8), -(-chip.output_bits // 8)
+    adc = ima.adc
+    adc_pj = float(adc_energy_pj(adc.bits, adc.sample_rate_gsps))
+    adc_area = float(adc_area_um2(adc.bits, adc.sample_rate_gsps)) * 1e-6 * adc.per_crossbar * x
+    bus_bytes = tile.buffer.bus_bits / 8 * hz
+    xbar = ima.crossbar
+    return [
+        _entry("crossbar", ("reads",), xbar, imas, x / step_s, "ima"),
+        Entry("crossbar", ("cell_writes",), xbar.write_energy_pj_per_cell, 0.0, 0.0, 0.0, "ima"),
+        _entry("dac", ("conversions",), ima.dac, imas, x * rows / step_s, "ima"),
+        _entry("sample_hold", ("samples",), ima.sample_hold, imas, x * cols / step_s, "ima"),
+        _entry("adc", ("conversions",), adc, imas, x * cols / step_s, "ima", adc_pj, adc_area),
+        _entry("ima_shift_add", ("adds",), ima.shift_add, imas, x * cols / step_s, "ima"),
+        _entry("input_register", ("bytes",), ima.input_register, imas, x * rows * in_b / vector_s, "ima"),
+        _entry("output_register", ("bytes",), ima.output_register, imas,
+               x * probe.weights_per_crossbar * out_b / vector_s, "ima"),
+        _entry("tile_buffer", ("read_bytes", "write_bytes"), tile.buffer, tiles, bus_bytes, "tile"),
+        _entry("bus", ("bytes",), tile.bus, tiles, bus_bytes, "tile"),
+        _entry("router", ("flit_hops",), tile.router, routers, tile.router.ports * hz, "tile"),
+        _entry("sigmoid", ("ops",), tile.sigmoid, tiles, tile.sigmoid.count * hz, "tile"),
+        _entry("tile_shift_add", ("adds",), tile.shift_add, tiles, tile.shift_add.count * hz, "tile"),
+        _entry("maxpool", ("ops",), tile.maxpool, tiles, tile.maxpool.count * tile.maxpool.lanes * hz, "tile"),
+        _entry("tile_output_register", ("bytes",), tile.output_register, tiles, out_b * hz, "tile"),
+        _entry("offchip", ("bytes",), chip.offchip, 1, chip.offchip.bandwidth_gb_per_s * 1e9, "chip"),
+    ]
+
+
+from accelsim.config.schema import SRAM_MM2_PER_KIB_45NM as _SRAM_MM2_PER_KIB  # noqa: E402
