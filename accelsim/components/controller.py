@@ -28,6 +28,8 @@ class Job:
     plan: LayerPlan       # for action counts: a job does folds [start, end) of its plan
     start: int
     end: int
+    ifmap_write_delay: int = 0   # cycles an MRAM buffer's write port held the job back
+    filter_write_delay: int = 0
 
     def share(self, total: int) -> int:
         return _share(total, self.plan.folds, self.start, self.end)

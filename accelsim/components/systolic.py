@@ -16,7 +16,47 @@ from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
 from accelsim.workload.mapping import map_workload
 
-STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram")
+STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram",
+                "ifmap_mram_write", "filter_mram_write")
+MRAM_STATS = (
+    Stat("write_attempts", "attempts", "MRAM word write attempts (pulse, and verify when enabled)"),
+    Stat("write_bit_pulses", "bit-pulses", "MRAM bits driven, summed over pulses"),
+    Stat("erases", "erases", "NAND-SPIN group erases"),
+    Stat("verify_reads", "reads", "MRAM verify reads"),
+    Stat("write_failed_bits", "bits", "bits still wrong after the last pulse"),
+    Stat("ecc_corrected", "words", "words SECDED corrected"),
+    Stat("ecc_uncorrected", "words", "words with two or more failed bits"),
+    Stat("write_port_ns", "ns", "bank time spent writing"),
+)
+
+
+class MramWriter:
+    """The write port of an MRAM buffer: banks in parallel, each busy for its words' pulses."""
+
+    def __init__(self, component: Component, sram: Sram):
+        from accelsim.components.mram import switch_probability
+
+        self.component, self.tech = component, sram.mram
+        self.nand_spin = sram.technology == "nand_spin"
+        self.p = switch_probability(sram.mram)
+        ns_per_cycle = 1000.0 / component.ctx.clock_mhz
+        # the port's "bytes" are picoseconds of bank time; banks work in parallel
+        self.port = Link(component.env, f"{component.name}.write", sram.banks * ns_per_cycle * 1000)
+        self.word_bytes = sram.mram.word_bits / 8
+
+    def write(self, nbytes: int, layer: str):
+        """Generator: occupy the port for `nbytes` worth of stochastic word writes."""
+        from accelsim.components.mram import sample_writes
+
+        words = -(-int(nbytes) // int(self.word_bytes)) if nbytes else 0
+        out = sample_writes(self.component.ctx.rng, words, self.tech, self.p, self.nand_spin)
+        count = self.component.count
+        for stat, value in (("write_attempts", out.attempts), ("write_bit_pulses", out.bit_pulses),
+                            ("erases", out.erases), ("verify_reads", out.verify_reads),
+                            ("write_failed_bits", out.failed_bits), ("ecc_corrected", out.corrected),
+                            ("ecc_uncorrected", out.uncorrected), ("write_port_ns", out.bank_ns)):
+            count(stat, value, layer)
+        yield from self.port.transfer(int(round(out.bank_ns * 1000)))
 
 
 class Dram(Component):
@@ -40,10 +80,13 @@ class OperandBuffer(Component):
     )
 
     def __init__(self, ctx: SimContext, name: str, operand: str, sram: Sram, dram: Dram):
+        if sram.is_mram:
+            self.STATS = self.STATS + MRAM_STATS
         super().__init__(ctx, name)
         self.operand = operand
         self.sram = sram
         self.channel = Channel(ctx.env, name, dram.link, sram.capacity_bytes)
+        self.writer = MramWriter(self, sram) if sram.is_mram else None
 
     def hold(self, nbytes: int) -> int:
         # Double buffering: a job holds at most half, so the next can fill the other half.
@@ -55,8 +98,20 @@ class OperandBuffer(Component):
         for job in jobs:
             nbytes = getattr(job, f"{self.operand}_bytes")
             yield from self.channel.reserve(self.hold(nbytes))
-            yield from self.channel.send(job, nbytes, reserve=False)
+            if self.writer is None:
+                yield from self.channel.send(job, nbytes, reserve=False)
+            else:
+                arrival = yield from self.channel.link.serialize(nbytes)
+                self.env.process(self._commit(job, nbytes, arrival))
             self.count("write_bytes", nbytes, job.name)
+
+    def _commit(self, job: Job, nbytes: int, arrival: int):
+        """Write arrived data into MRAM; the job is ready when its words have switched."""
+        if arrival > self.env.now:
+            yield self.env.timeout(arrival - int(self.env.now))
+        yield from self.writer.write(nbytes, job.name)
+        setattr(job, f"{self.operand}_write_delay", int(self.env.now) - arrival)
+        yield self.channel.queue.put(job)
 
 
 class OfmapBuffer(Component):
@@ -66,9 +121,12 @@ class OfmapBuffer(Component):
     )
 
     def __init__(self, ctx: SimContext, sram: Sram, dram: Dram):
+        if sram.is_mram:
+            self.STATS = self.STATS + MRAM_STATS
         super().__init__(ctx, "ofmap_sram")
         self.sram = sram
         self.dram = dram
+        self.writer = MramWriter(self, sram) if sram.is_mram else None
         self.channel = Channel(ctx.env, "ofmap_sram", dram.link, sram.capacity_bytes)
         self.done = ctx.env.event()
 
@@ -82,6 +140,9 @@ class OfmapBuffer(Component):
         for _ in range(total_jobs):
             job = yield self.channel.get()
             link = self.dram.link
+            if self.writer is not None:  # the array's outputs are written into MRAM first
+                ab = job.plan.word_bytes[0]
+                yield from self.writer.write(job.share(job.plan.sram_writes.get("ofmap", 0)) * ab, job.name)
             if job.ofmap_read_bytes:
                 yield from link.serialize(job.ofmap_read_bytes)
                 self.count("write_bytes", job.ofmap_read_bytes, job.name)
@@ -143,8 +204,12 @@ class PEArray(Component):
             self.filter.channel.release(self.filter.hold(job.filter_bytes))
             self.ofmap.channel.queue.put(job)
             name = job.name
-            self.count("stall_ifmap_dram", t1 - t0, name)
-            self.count("stall_filter_dram", t2 - t1, name)
+            # waiting on an operand: the part its MRAM write port added is its own cause
+            for operand, wait in (("ifmap", t1 - t0), ("filter", t2 - t1)):
+                port = min(wait, getattr(job, f"{operand}_write_delay"))
+                if port:
+                    self.count(f"stall_{operand}_mram_write", port, name)
+                self.count(f"stall_{operand}_dram", wait - port, name)
             self.count("stall_ofmap_dram", t3 - t2, name)
             if job.sram_stall:
                 self.count(f"stall_{self.sram_stall_causes[job.layer]}", job.sram_stall, name)

@@ -58,14 +58,36 @@ def _systolic(hw: HardwareConfig) -> list[Entry]:
     edge = {"ifmap": array.rows, "filter": array.cols, "ofmap": array.cols}  # bytes per cycle at peak
     for name in ("ifmap", "filter", "ofmap"):
         sram = getattr(mem, f"{name}_sram")
-        area = sram.area_mm2 if sram.area_mm2 is not None else sram.capacity_kib * _SRAM_MM2_PER_KIB
-        entries.append(Entry(f"{name}_sram", ("read_bytes",), sram.read_energy_pj_per_byte, sram.leakage_mw, area,
-                             edge[name] * hz))
-        entries.append(Entry(f"{name}_sram", ("write_bytes",), sram.write_energy_pj_per_byte, 0.0, 0.0, 0.0))
+        entries += _buffer_entries(f"{name}_sram", sram, edge[name] * hz)
     bw = mem.dram.bandwidth_bytes_per_cycle
     entries.append(Entry("dram", ("read_bytes", "write_bytes"), mem.dram.energy_pj_per_byte, 0.0, 0.0,
                          0.0 if bw == "unlimited" else bw * hz))
     return entries
+
+
+# 6T SRAM cell in F^2 at 45 nm: 0.346 um2 / (45 nm)^2 (Mistry et al., IEDM 2007; derived)
+SRAM_CELL_F2 = 0.346 / 0.045**2
+
+
+def _buffer_entries(component: str, sram, peak_read_bytes_per_s: float) -> list[Entry]:
+    """SRAM: bytes read and written. MRAM: bytes read (per bit, with ECC check bits), and
+    writes as the pulses, verify reads and erases they took; area by cell size."""
+    if not sram.is_mram:
+        area = sram.area_mm2 if sram.area_mm2 is not None else sram.capacity_kib * _SRAM_MM2_PER_KIB
+        return [Entry(component, ("read_bytes",), sram.read_energy_pj_per_byte, sram.leakage_mw, area,
+                      peak_read_bytes_per_s),
+                Entry(component, ("write_bytes",), sram.write_energy_pj_per_byte, 0.0, 0.0, 0.0)]
+    m = sram.mram
+    stored = (m.word_bits + m.check_bits) / m.word_bits
+    area = sram.area_mm2 if sram.area_mm2 is not None else (
+        sram.capacity_kib * _SRAM_MM2_PER_KIB * m.cell_area_f2 / SRAM_CELL_F2 * stored)
+    read_byte = 8 * m.read_energy_pj_per_bit * stored
+    return [
+        Entry(component, ("read_bytes",), read_byte, sram.leakage_mw, area, peak_read_bytes_per_s),
+        Entry(component, ("write_bit_pulses",), m.write_energy_pj_per_bit, 0.0, 0.0, 0.0),
+        Entry(component, ("verify_reads",), (m.word_bits + m.check_bits) * m.read_energy_pj_per_bit, 0.0, 0.0, 0.0),
+        Entry(component, ("erases",), m.erase_energy_pj, 0.0, 0.0, 0.0),
+    ]
 
 
 def _crossbar(hw: HardwareConfig) -> list[Entry]:

@@ -1,0 +1,82 @@
+"""Stochastic MRAM writes, drawn in closed form.
+
+A word of b bits over random old data needs each bit switched with probability 1/2. A
+pulse switches a bit with probability p (devices.mtj.p_switch); with verify, failed bits
+are repulsed up to m times. Per bit, pulses G ~ Geometric(p) capped at m; per word,
+attempts A = max over its switching bits, with
+
+    P(A <= a) = ((1 + 1 - q^a) / 2)^b,  q = 1 - p,   P(A = 0) = 2^-b,
+
+and failed bits per word F ~ Binomial(b, q^m / 2). Totals over n words are drawn as
+multinomial counts over these exact distributions: the cost does not grow with n, and
+the same Generator state gives the same draw. (Bit and word totals are drawn from their
+exact marginals, independently.)
+
+NAND-SPIN: every group of a word is erased (SOT, deterministic), then its 1 bits are
+programmed one pulse at a time with the same retry law; the groups of a word sit on
+separate strips and are erased and programmed in parallel, so a word takes one erase plus
+its share of program pulses per group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from accelsim.config.mram import Mram
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    words: int
+    bank_ns: float          # total bank-occupancy time of the writes
+    attempts: int           # word write attempts (pulse + verify each)
+    bit_pulses: int         # bits driven, summed over pulses
+    erases: int             # NAND-SPIN group erases
+    verify_reads: int       # word reads for verification
+    failed_bits: int        # bits still wrong after the last pulse
+    corrected: int          # words ECC repaired (one failed bit)
+    uncorrected: int        # words with two or more failed bits
+
+
+def switch_probability(tech: Mram) -> float:
+    from accelsim.devices.mtj import MTJParams, p_switch
+
+    params = MTJParams(delta=tech.delta, ic0_ua=tech.ic0_ua, tau_d_ns=tech.tau_d_ns)
+    return float(p_switch(tech.write_current_ua, tech.write_pulse_ns, params))
+
+
+def sample_writes(rng: np.random.Generator, words: int, tech: Mram, p: float, nand_spin: bool) -> WriteOutcome:
+    if words <= 0:
+        return WriteOutcome(0, 0.0, 0, 0, 0, 0, 0, 0, 0)
+    b = tech.word_bits + tech.check_bits
+    m = tech.max_attempts if tech.verify else 1
+    q = 1.0 - p
+    # bits to switch (NAND-SPIN: the 1s to program after the erase), then each one's pulses
+    switching = int(rng.binomial(words * b, 0.5))
+    pulses_pmf = np.append(q ** np.arange(m) * p, q**m)          # succeed on pulse 1..m, or fail
+    counts = rng.multinomial(switching, pulses_pmf / pulses_pmf.sum())
+    bit_pulses = int(np.dot(np.arange(1, m + 1), counts[:m]) + m * counts[m])
+    failed = int(counts[m])
+    # word attempts: P(A <= a) for a = 0..m (A = m also when bits are still failing)
+    cdf = ((2.0 - q ** np.arange(m + 1)) / 2.0) ** b
+    cdf[-1] = 1.0
+    word_counts = rng.multinomial(words, np.diff(np.concatenate(([0.0], cdf))))
+    attempts = int(np.dot(np.arange(m + 1), word_counts))
+    # ECC: failed bits per word ~ Binomial(b, q^m / 2)
+    corrected = uncorrected = 0
+    if tech.ecc == "secded" and failed:
+        f = q**m / 2.0
+        p0, p1 = (1 - f) ** b, b * f * (1 - f) ** (b - 1)
+        _, corrected, uncorrected = (int(x) for x in rng.multinomial(words, [p0, p1, max(0.0, 1 - p0 - p1)]))
+    verify_reads = attempts if tech.verify else 0
+    if nand_spin:
+        per_word = -(-b // tech.group_bits)
+        groups = words * per_word
+        bank_ns = (words * tech.erase_ns + bit_pulses / per_word * tech.write_pulse_ns
+                   + verify_reads * tech.read_latency_ns)
+        return WriteOutcome(words, bank_ns, attempts, bit_pulses, groups, verify_reads, failed, corrected, uncorrected)
+    per_attempt = tech.write_pulse_ns + (tech.read_latency_ns if tech.verify else 0.0)
+    return WriteOutcome(words, attempts * per_attempt, attempts, bit_pulses, 0, verify_reads, failed,
+                        corrected, uncorrected)
