@@ -33,9 +33,14 @@ class SystolicArray(Model):
     type: Literal["systolic"] = Field(description="compute family")
     rows: int = Field(gt=0, description="PE rows, the array height (SCALE-Sim ArrayHeight)")
     cols: int = Field(gt=0, description="PE columns, the array width (SCALE-Sim ArrayWidth)")
-    dataflow: Literal["os", "ws", "is"] = Field(
-        description="output-, weight- or input-stationary dataflow"
+    dataflow: Literal["os", "ws", "is", "rs"] = Field(
+        description="output-, weight- or input-stationary (systolic), or Eyeriss's row-stationary"
     )
+    filter_spad_words: int = Field(default=224, gt=0, description="rs: filter scratchpad per PE, words")
+    ifmap_spad_words: int = Field(default=12, gt=0, description="rs: ifmap scratchpad per PE, words")
+    psum_spad_words: int = Field(default=24, gt=0, description="rs: psum scratchpad per PE, words")
+    spad_energy_pj_per_access: float = Field(
+        default=0.0, ge=0, description="rs: one scratchpad access; each MAC makes four (filter, ifmap, psum r/w)")
     vector_lanes: int | None = Field(
         default=None, gt=0, description="lanes of the pooling unit, ops per cycle; default: cols"
     )

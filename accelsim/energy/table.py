@@ -51,8 +51,9 @@ def _systolic(hw: HardwareConfig) -> list[Entry]:
     array, mem, hz = hw.compute, hw.memory, hw.clock_mhz * 1e6
     pes = array.rows * array.cols
     lanes = array.vector_lanes or array.cols
+    mac_pj = array.mac_energy_pj + (4 * array.spad_energy_pj_per_access if array.dataflow == "rs" else 0.0)
     entries = [
-        Entry("pe_array", ("macs",), array.mac_energy_pj, array.leakage_mw, pes * array.pe_area_um2 / 1e6, pes * hz),
+        Entry("pe_array", ("macs",), mac_pj, array.leakage_mw, pes * array.pe_area_um2 / 1e6, pes * hz),
         Entry("vector_unit", ("vector_ops",), array.vector_op_energy_pj, 0.0, 0.0, lanes * hz),
     ]
     edge = {"ifmap": array.rows, "filter": array.cols, "ofmap": array.cols}  # bytes per cycle at peak
