@@ -86,8 +86,8 @@ class Ima(Model):
 
 
 class TileBuffer(Block):
-    technology: Literal["sram", "edram", "stt_mram", "sot_mram", "nand_spin"] = Field(
-        default="edram", description="buffer technology")
+    technology: Literal["sram", "edram"] = Field(
+        default="edram", description="buffer technology (MRAM tile buffers: not modelled yet)")
     capacity_kib: float = Field(gt=0, description="capacity in KiB")
     banks: int = Field(default=1, gt=0, description="banks")
     bus_bits: int = Field(gt=0, description="bus width to the IMAs, bits per cycle")
