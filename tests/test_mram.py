@@ -93,3 +93,20 @@ def test_mram_writes_cost_cycles_and_seeds_repeat():
 def test_mram_block_needs_an_mram_technology():
     with pytest.raises(accelsim.ConfigError, match="needs technology"):
         accelsim.load_hardware(BASE, {"memory.ifmap_sram.mram": preset("stt_mram")})
+
+
+def test_mram_tile_buffers_on_a_crossbar_chip():
+    from accelsim.energy import energy_table
+
+    isaac = ROOT / "hwconfigs" / "isaac.yaml"
+    wl = ROOT / "workloads" / "toy3.yaml"
+    edram = accelsim.simulate(isaac, wl)
+    hw = accelsim.load_hardware(isaac, {"compute.tile.buffer.technology": "stt_mram"})
+    stt = accelsim.simulate(hw, wl, seed=2)
+    comp = stt.components.set_index(["component", "stat"])["value"]
+    assert comp[("tile_buffer", "write_bit_pulses")] > 0
+    assert stt.summary["cycles"] >= edram.summary["cycles"]
+    # energy of the MRAM buffer = its priced counts, nothing else
+    expect = sum(comp.get(("tile_buffer", s), 0) * e.pj_per_unit
+                 for e in energy_table(hw) if e.component == "tile_buffer" for s in e.stats)
+    assert comp[("tile_buffer", "energy_pj")] == pytest.approx(expect, rel=1e-12)

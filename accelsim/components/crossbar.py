@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from accelsim.components.mram import MRAM_STATS, MramWriter
 from accelsim.config.schema import HardwareConfig
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
@@ -37,8 +38,8 @@ FAST_JOBS_PER_LAYER = 256
 class Block(Component):
     """A hardware block that only counts actions (the units and links drive it)."""
 
-    def __init__(self, ctx: SimContext, name: str, stats: list[str]):
-        self.STATS = tuple(Stat(s, UNITS[s], f"{name} {s.replace('_', ' ')}") for s in stats)
+    def __init__(self, ctx: SimContext, name: str, stats: list[str], extra: tuple = ()):
+        self.STATS = tuple(Stat(s, UNITS[s], f"{name} {s.replace('_', ' ')}") for s in stats) + extra
         super().__init__(ctx, name)
 
 
@@ -212,10 +213,13 @@ class CrossbarChip:
         self.blocks = [Block(ctx, name, stats) for name, stats in [
             ("crossbar", ["reads", "cell_writes"]), ("dac", ["conversions"]), ("sample_hold", ["samples"]),
             ("adc", ["conversions"]), ("ima_shift_add", ["adds"]), ("input_register", ["bytes"]),
-            ("output_register", ["bytes"]), ("tile_buffer", ["read_bytes", "write_bytes"]), ("bus", ["bytes"]),
+            ("output_register", ["bytes"]), ("bus", ["bytes"]),
             ("router", ["flit_hops"]), ("sigmoid", ["ops"]), ("tile_shift_add", ["adds"]), ("maxpool", ["ops"]),
             ("tile_output_register", ["bytes"]), ("offchip", ["bytes"]),
         ]]
+        buffer = tile.buffer
+        self.tile_buffer = Block(ctx, "tile_buffer", ["read_bytes", "write_bytes"], MRAM_STATS if buffer.is_mram else ())
+        self.writers: dict[int, MramWriter] = {}
         routers = math.ceil(chip.tiles / tile.router.tiles_per_router)
         self.router_links = [Link(env, f"router{i}", tile.router.flit_bits / 8) for i in range(routers)]
         cycles_per_s = hw.clock_mhz * 1e6
@@ -253,7 +257,19 @@ class CrossbarChip:
                                self.units[index].plan.layer.name)
         if arrival > env.now:
             yield env.timeout(arrival - int(env.now))
+        if not last:
+            yield from self._write(index + 1, nbytes, self.units[index].plan.layer.name)
         outbox.rows.add(rows)
+
+    def _write(self, consumer: int, nbytes: int, layer: str):
+        """Rows landing in an MRAM tile buffer are written word by word, stochastically."""
+        buffer = self.hw.compute.tile.buffer
+        if not buffer.is_mram:
+            return
+        if consumer not in self.writers:
+            banks = buffer.banks * max(self.alloc.tiles[consumer], 1)
+            self.writers[consumer] = MramWriter(self.tile_buffer, buffer.mram, buffer.technology, banks)
+        yield from self.writers[consumer].write(nbytes, layer)
 
     def feed_input(self, stream: Stream, plan: CrossbarLayerPlan, fidelity: str):
         """Stream the input feature map in over the off-chip link, row by row."""
@@ -265,11 +281,12 @@ class CrossbarChip:
             yield from stream.channel.reserve(nbytes)
             arrival = yield from self.offchip.serialize(nbytes)
             self.ctx.stats.add("offchip", "bytes", nbytes, plan.layer.name)
-            env.process(self._arrive(stream, rows, arrival))
+            env.process(self._arrive(stream, rows, nbytes, arrival, plan.layer.name))
 
-    def _arrive(self, stream: Stream, rows: int, arrival: int):
+    def _arrive(self, stream: Stream, rows: int, nbytes: int, arrival: int, layer: str):
         if arrival > self.ctx.env.now:
             yield self.ctx.env.timeout(arrival - int(self.ctx.env.now))
+        yield from self._write(0, nbytes, layer)
         stream.rows.add(rows)
 
     def simulate(self, workload: Workload) -> tuple[list[dict], int]:

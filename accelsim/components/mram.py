@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from accelsim.config.mram import Mram
+from accelsim.engine import Component, Link, Stat
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,41 @@ def sample_writes(rng: np.random.Generator, words: int, tech: Mram, p: float, na
     per_attempt = tech.write_pulse_ns + (tech.read_latency_ns if tech.verify else 0.0)
     return WriteOutcome(words, attempts * per_attempt, attempts, bit_pulses, 0, verify_reads, failed,
                         corrected, uncorrected)
+
+
+MRAM_STATS = (
+    Stat("write_attempts", "attempts", "MRAM word write attempts (pulse, and verify when enabled)"),
+    Stat("write_bit_pulses", "bit-pulses", "MRAM bits driven, summed over pulses"),
+    Stat("erases", "erases", "NAND-SPIN group erases"),
+    Stat("verify_reads", "reads", "MRAM verify reads"),
+    Stat("write_failed_bits", "bits", "bits still wrong after the last pulse"),
+    Stat("ecc_corrected", "words", "words SECDED corrected"),
+    Stat("ecc_uncorrected", "words", "words with two or more failed bits"),
+    Stat("write_port_ns", "ns", "bank time spent writing"),
+)
+
+
+class MramWriter:
+    """The write port of an MRAM buffer: `banks` in parallel, each busy for its words' pulses.
+    Counts into `component`, which must declare MRAM_STATS."""
+
+    def __init__(self, component: Component, tech: Mram, technology: str, banks: int):
+        self.component, self.tech = component, tech
+        self.nand_spin = technology == "nand_spin"
+        self.p = switch_probability(tech)
+        ns_per_cycle = 1000.0 / component.ctx.clock_mhz
+        # the port's "bytes" are picoseconds of bank time
+        self.port = Link(component.env, f"{component.name}.write", banks * ns_per_cycle * 1000)
+        self.word_bytes = tech.word_bits // 8 or 1
+
+    def write(self, nbytes: int, layer: str):
+        """Generator: occupy the port for `nbytes` worth of stochastic word writes."""
+        words = -(-int(nbytes) // self.word_bytes) if nbytes else 0
+        out = sample_writes(self.component.ctx.rng, words, self.tech, self.p, self.nand_spin)
+        count = self.component.count
+        for stat, value in (("write_attempts", out.attempts), ("write_bit_pulses", out.bit_pulses),
+                            ("erases", out.erases), ("verify_reads", out.verify_reads),
+                            ("write_failed_bits", out.failed_bits), ("ecc_corrected", out.corrected),
+                            ("ecc_uncorrected", out.uncorrected), ("write_port_ns", out.bank_ns)):
+            count(stat, value, layer)
+        yield from self.port.transfer(int(round(out.bank_ns * 1000)))

@@ -11,6 +11,7 @@ both operands and for room in the ofmap buffer, and each wait is a stall with it
 from __future__ import annotations
 
 from accelsim.components.controller import Job, jobs_for
+from accelsim.components.mram import MRAM_STATS, MramWriter
 from accelsim.config.schema import HardwareConfig, Sram
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
@@ -18,47 +19,6 @@ from accelsim.workload.mapping import map_workload
 
 STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram",
                 "ifmap_mram_write", "filter_mram_write")
-MRAM_STATS = (
-    Stat("write_attempts", "attempts", "MRAM word write attempts (pulse, and verify when enabled)"),
-    Stat("write_bit_pulses", "bit-pulses", "MRAM bits driven, summed over pulses"),
-    Stat("erases", "erases", "NAND-SPIN group erases"),
-    Stat("verify_reads", "reads", "MRAM verify reads"),
-    Stat("write_failed_bits", "bits", "bits still wrong after the last pulse"),
-    Stat("ecc_corrected", "words", "words SECDED corrected"),
-    Stat("ecc_uncorrected", "words", "words with two or more failed bits"),
-    Stat("write_port_ns", "ns", "bank time spent writing"),
-)
-
-
-class MramWriter:
-    """The write port of an MRAM buffer: banks in parallel, each busy for its words' pulses."""
-
-    def __init__(self, component: Component, sram: Sram):
-        from accelsim.components.mram import switch_probability
-
-        self.component, self.tech = component, sram.mram
-        self.nand_spin = sram.technology == "nand_spin"
-        self.p = switch_probability(sram.mram)
-        ns_per_cycle = 1000.0 / component.ctx.clock_mhz
-        # the port's "bytes" are picoseconds of bank time; banks work in parallel
-        self.port = Link(component.env, f"{component.name}.write", sram.banks * ns_per_cycle * 1000)
-        self.word_bytes = sram.mram.word_bits / 8
-
-    def write(self, nbytes: int, layer: str):
-        """Generator: occupy the port for `nbytes` worth of stochastic word writes."""
-        from accelsim.components.mram import sample_writes
-
-        words = -(-int(nbytes) // int(self.word_bytes)) if nbytes else 0
-        out = sample_writes(self.component.ctx.rng, words, self.tech, self.p, self.nand_spin)
-        count = self.component.count
-        for stat, value in (("write_attempts", out.attempts), ("write_bit_pulses", out.bit_pulses),
-                            ("erases", out.erases), ("verify_reads", out.verify_reads),
-                            ("write_failed_bits", out.failed_bits), ("ecc_corrected", out.corrected),
-                            ("ecc_uncorrected", out.uncorrected), ("write_port_ns", out.bank_ns)):
-            count(stat, value, layer)
-        yield from self.port.transfer(int(round(out.bank_ns * 1000)))
-
-
 class Dram(Component):
     STATS = (
         Stat("read_bytes", "B", "bytes read from DRAM"),
@@ -86,7 +46,7 @@ class OperandBuffer(Component):
         self.operand = operand
         self.sram = sram
         self.channel = Channel(ctx.env, name, dram.link, sram.capacity_bytes)
-        self.writer = MramWriter(self, sram) if sram.is_mram else None
+        self.writer = MramWriter(self, sram.mram, sram.technology, sram.banks) if sram.is_mram else None
 
     def hold(self, nbytes: int) -> int:
         # Double buffering: a job holds at most half, so the next can fill the other half.
@@ -126,7 +86,7 @@ class OfmapBuffer(Component):
         super().__init__(ctx, "ofmap_sram")
         self.sram = sram
         self.dram = dram
-        self.writer = MramWriter(self, sram) if sram.is_mram else None
+        self.writer = MramWriter(self, sram.mram, sram.technology, sram.banks) if sram.is_mram else None
         self.channel = Channel(ctx.env, "ofmap_sram", dram.link, sram.capacity_bytes)
         self.done = ctx.env.event()
 

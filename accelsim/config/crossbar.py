@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from accelsim.config.base import Model
 from accelsim.config.blocks import Block, CountedBlock
+from accelsim.config.mram import BufferTechnology
 
 DEVICES = ("reram", "stt_mram", "sot_mram", "nand_spin")
 
@@ -85,9 +86,7 @@ class Ima(Model):
         return self
 
 
-class TileBuffer(Block):
-    technology: Literal["sram", "edram"] = Field(
-        default="edram", description="buffer technology (MRAM tile buffers: not modelled yet)")
+class TileBuffer(Block, BufferTechnology):
     capacity_kib: float = Field(gt=0, description="capacity in KiB")
     banks: int = Field(default=1, gt=0, description="banks")
     bus_bits: int = Field(gt=0, description="bus width to the IMAs, bits per cycle")

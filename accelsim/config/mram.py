@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from accelsim.config.base import Model
 
@@ -49,3 +49,29 @@ def preset(technology: str) -> dict:
     from accelsim.config.yamlio import read_yaml
 
     return dict(read_yaml(PRESETS)[technology])
+
+
+class BufferTechnology(Model):
+    """A buffer built from SRAM/eDRAM or from MRAM (stochastic writes; a preset fills `mram`)."""
+
+    technology: Literal["sram", "edram", "stt_mram", "sot_mram", "nand_spin"] = Field(
+        default="sram", description="cell technology; MRAM writes are stochastic and cost pulses")
+    mram: Mram | None = Field(default=None, description="MRAM parameters (defaults: the technology's preset)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data):
+        if isinstance(data, dict) and data.get("technology") in ("stt_mram", "sot_mram", "nand_spin"):
+            given = data.get("mram") if isinstance(data.get("mram"), dict) else {}
+            data = {**data, "mram": {**preset(data["technology"]), **given}}
+        return data
+
+    @model_validator(mode="after")
+    def _mram_only_with_mram(self):
+        if not self.is_mram and self.mram is not None:
+            raise ValueError("an `mram` block needs technology stt_mram, sot_mram or nand_spin")
+        return self
+
+    @property
+    def is_mram(self) -> bool:
+        return self.technology in ("stt_mram", "sot_mram", "nand_spin")

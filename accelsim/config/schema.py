@@ -13,7 +13,7 @@ from typing_extensions import Annotated
 
 from accelsim.config.base import Model
 from accelsim.config.crossbar import CrossbarChip
-from accelsim.config.mram import Mram, preset
+from accelsim.config.mram import BufferTechnology
 
 # Default energy and area of digital parts, 45 nm (Horowitz, "Computing's energy problem",
 # ISSCC 2014): 8-bit multiply 0.2 pJ + 8-bit add 0.03 pJ; areas 282 + 36 um2; a 64-bit
@@ -53,12 +53,9 @@ class SystolicArray(Model):
 ComputeConfig = Annotated[Union[SystolicArray, CrossbarChip], Field(discriminator="type")]
 
 
-class Sram(Model):
+class Sram(BufferTechnology):
     """An on-chip operand buffer: SRAM, or MRAM with stochastic writes."""
 
-    technology: Literal["sram", "stt_mram", "sot_mram", "nand_spin"] = Field(
-        default="sram", description="cell technology; MRAM writes are stochastic and cost pulses")
-    mram: Mram | None = Field(default=None, description="MRAM parameters (defaults: the technology's preset)")
     capacity_kib: float = Field(gt=0, description="capacity in KiB (1 KiB = 1024 bytes)")
     banks: int = Field(default=1, gt=0, description="independent banks")
     double_buffered: bool = Field(
@@ -74,29 +71,9 @@ class Sram(Model):
     leakage_mw: float = Field(default=0.0, ge=0, description="static power")
     area_mm2: float | None = Field(default=None, ge=0, description="area; default from capacity (45 nm SRAM)")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _preset(cls, data):
-        if isinstance(data, dict) and data.get("technology", "sram") != "sram":
-            tech = data["technology"]
-            if tech in ("stt_mram", "sot_mram", "nand_spin"):
-                given = data.get("mram") if isinstance(data.get("mram"), dict) else {}
-                data = {**data, "mram": {**preset(tech), **given}}
-        return data
-
-    @model_validator(mode="after")
-    def _mram_only_with_mram(self):
-        if self.technology == "sram" and self.mram is not None:
-            raise ValueError("an `mram` block needs technology stt_mram, sot_mram or nand_spin")
-        return self
-
     @property
     def capacity_bytes(self) -> int:
         return int(self.capacity_kib * 1024)
-
-    @property
-    def is_mram(self) -> bool:
-        return self.technology != "sram"
 
     def port_bytes_per_cycle(self, clock_mhz: float) -> float | None:
         """Read bandwidth towards the array: given, or an MRAM's banks x word / read latency."""

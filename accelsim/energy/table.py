@@ -91,6 +91,21 @@ def _buffer_entries(component: str, sram, peak_read_bytes_per_s: float) -> list[
     ]
 
 
+def _tile_buffer_entries(buffer, tiles: int, bus_bytes: float) -> list[Entry]:
+    """The tile buffer's table: its block energy per byte; an MRAM buffer's writes are priced
+    as the pulses, verify reads and erases they took instead."""
+    if not buffer.is_mram:
+        return [_entry("tile_buffer", ("read_bytes", "write_bytes"), buffer, tiles, bus_bytes, "tile")]
+    m = buffer.mram
+    return [
+        _entry("tile_buffer", ("read_bytes",), buffer, tiles, bus_bytes, "tile"),
+        Entry("tile_buffer", ("write_bit_pulses",), m.write_energy_pj_per_bit, 0.0, 0.0, 0.0, "tile"),
+        Entry("tile_buffer", ("verify_reads",), (m.word_bits + m.check_bits) * m.read_energy_pj_per_bit,
+              0.0, 0.0, 0.0, "tile"),
+        Entry("tile_buffer", ("erases",), m.erase_energy_pj, 0.0, 0.0, 0.0, "tile"),
+    ]
+
+
 def _crossbar(hw: HardwareConfig) -> list[Entry]:
     from accelsim.components.crossbar import peak_probe
 
@@ -118,7 +133,7 @@ def _crossbar(hw: HardwareConfig) -> list[Entry]:
         _entry("input_register", ("bytes",), ima.input_register, imas, x * rows * in_b / vector_s, "ima"),
         _entry("output_register", ("bytes",), ima.output_register, imas,
                x * probe.weights_per_crossbar * out_b / vector_s, "ima"),
-        _entry("tile_buffer", ("read_bytes", "write_bytes"), tile.buffer, tiles, bus_bytes, "tile"),
+        *_tile_buffer_entries(tile.buffer, tiles, bus_bytes),
         _entry("bus", ("bytes",), tile.bus, tiles, bus_bytes, "tile"),
         _entry("router", ("flit_hops",), tile.router, routers, tile.router.ports * hz, "tile"),
         _entry("sigmoid", ("ops",), tile.sigmoid, tiles, tile.sigmoid.count * hz, "tile"),
