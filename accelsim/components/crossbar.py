@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from accelsim.components.mram import MRAM_STATS, MramWriter
+from accelsim.components.rows import FAST_JOBS_PER_LAYER, Rows, RowJob, freeable_rows, needed_rows, row_jobs
 from accelsim.config.schema import HardwareConfig
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
@@ -32,7 +33,6 @@ ACTIONS = {
 }
 UNITS = {"reads": "reads", "conversions": "conversions", "samples": "samples", "adds": "adds", "bytes": "B",
          "read_bytes": "B", "write_bytes": "B", "ops": "ops", "flit_hops": "flit-hops", "cell_writes": "cells"}
-FAST_JOBS_PER_LAYER = 256
 
 
 class Block(Component):
@@ -41,72 +41,6 @@ class Block(Component):
     def __init__(self, ctx: SimContext, name: str, stats: list[str], extra: tuple = ()):
         self.STATS = tuple(Stat(s, UNITS[s], f"{name} {s.replace('_', ' ')}") for s in stats) + extra
         super().__init__(ctx, name)
-
-
-@dataclass(slots=True)
-class RowJob:
-    toward: int    # the job works on output rows < toward (its inputs must cover them)
-    done: int      # output rows complete once the job ends
-    vectors: int
-    first: bool
-    last: bool
-
-
-class Rows:
-    """Rows of a layer's output that have arrived at the consumer; processes wait on a count."""
-
-    def __init__(self, env, total: int):
-        self.env, self.total, self.count = env, total, 0
-        self.waiters: list[tuple[int, object]] = []
-
-    def add(self, n: int) -> None:
-        self.count += n
-        ready = [w for w in self.waiters if w[0] <= self.count]
-        self.waiters = [w for w in self.waiters if w[0] > self.count]
-        for _, event in ready:
-            event.succeed()
-
-    def wait(self, n: int):
-        event = self.env.event()
-        if n <= self.count:
-            event.succeed()
-        else:
-            self.waiters.append((n, event))
-        return event
-
-
-def row_jobs(plan: CrossbarLayerPlan, fidelity: str) -> list[RowJob]:
-    rows, per_row = plan.rows_out, plan.vectors // max(plan.rows_out, 1)
-    if fidelity == "fine" and plan.unit == "crossbars":
-        # one input vector per job; a row is complete with its last vector
-        return [RowJob(r + 1, r + 1 if v == per_row - 1 else r, 1, r == 0 and v == 0,
-                       r == rows - 1 and v == per_row - 1) for r in range(rows) for v in range(per_row)]
-    chunk = 1 if fidelity == "fine" else max(1, math.ceil(rows / FAST_JOBS_PER_LAYER))
-    return [RowJob(min(a + chunk, rows), min(a + chunk, rows), (min(a + chunk, rows) - a) * per_row, a == 0,
-                   a + chunk >= rows) for a in range(0, rows, chunk)]
-
-
-def needed_rows(consumer: CrossbarLayerPlan, producer_rows: int, out_rows: int) -> int:
-    """Producer rows that must have arrived before the consumer can finish `out_rows` rows."""
-    layer = consumer.layer
-    if out_rows <= 0:
-        return 0
-    last = out_rows - 1
-    batch, y = divmod(last, layer.P)
-    top = min(layer.H - 1, y * layer.stride_h + layer.R - 1 - layer.pad_top)
-    in_rows = batch * layer.H + top + 1
-    # Shapes may differ from the producer's (shortcut branches): match rows proportionally.
-    return min(producer_rows, math.ceil(in_rows * producer_rows / (layer.N * layer.H)))
-
-
-def freeable_rows(consumer: CrossbarLayerPlan, producer_rows: int, done_rows: int) -> int:
-    """Producer rows the consumer no longer needs after finishing `done_rows` rows."""
-    layer = consumer.layer
-    if done_rows >= consumer.rows_out:
-        return producer_rows
-    batch, y = divmod(done_rows, layer.P)
-    low = batch * layer.H + max(0, y * layer.stride_h - layer.pad_top)
-    return min(producer_rows, low * producer_rows // (layer.N * layer.H))
 
 
 def row_bytes(plan: CrossbarLayerPlan) -> int:
