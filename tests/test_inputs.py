@@ -33,7 +33,7 @@ layers:
     ("rows: 8", "rows: -8", "compute.rows", "greater than 0"),
     ("rows: 8", "rows: eight", "compute.rows", "valid integer"),
     ("rows: 8, ", "rows: 8, colour: red, ", "compute.colour", "unknown key; valid keys here: cols, dataflow"),
-    ("dataflow: ws", "dataflow: rs", "compute.dataflow", "'os', 'ws' or 'is'"),
+    ("dataflow: ws", "dataflow: xs", "compute.dataflow", "'os', 'ws', 'is' or 'rs'"),
     ("clock_mhz: 1000", "clock_mhz: 0", "clock_mhz", "greater than 0"),
     ("clock_mhz: 1000\n", "", "clock_mhz", "required key is missing"),
     ("capacity_kib: 16}\n  filter", "capacity_kib: -1}\n  filter", "memory.ifmap_sram.capacity_kib", "greater than 0"),
