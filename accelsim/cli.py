@@ -68,7 +68,7 @@ def _require(module: str, extra: str) -> None:
 
 
 # Modules that add a subcommand: each has `add_parser(subparsers)` setting `func=`.
-PLUGINS: list[str] = []
+PLUGINS: list[str] = ["accelsim.workload.compression.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,6 +15,8 @@ from tests.conftest import HWCONFIGS, ROOT, WORKLOADS
 # MACs at batch defaults, from the layer shapes (checked against the papers' totals in workloads/README.md)
 EXPECTED_MACS = {
     "resnet18": 1_814_073_344,       # equals SCALE-Sim's ResNet-18 reference run
+    "resnet18_pruned": 1_814_073_344,  # resnet18's shapes with a compression block (dense count)
+    "resnet18_erabs": 1_814_073_344,
     "resnet50": 3_857_973_248,
     "mobilenetv1": 568_740_352,      # Howard et al. 2017: 569 M mult-adds
     "alexnet": 2_897_627_264,        # batch 4; CONV part 2,663,139,456 = Eyeriss's 2.66 G per batch

@@ -19,6 +19,9 @@ def load_workload(path: str | Path) -> Workload:
         return path
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".onnx":  # optional extra, imported only when used
+        from accelsim.workload.formats.onnx import load_onnx
+        return load_onnx(path)
     if suffix not in WORKLOAD_SUFFIXES:
         raise WorkloadError(
             f"unknown workload format {suffix or '(none)'}; expected one of {', '.join(WORKLOAD_SUFFIXES)}",

@@ -10,6 +10,7 @@ from typing_extensions import Annotated
 from accelsim.config.loader import clean_loc, error_from_validation
 from accelsim.config.yamlio import parse_yaml
 from accelsim.errors import WorkloadError
+from accelsim.workload.compression.spec import check_compression
 from accelsim.workload.layers import Layer, Workload
 
 Pos = Annotated[StrictInt, Field(gt=0)]
@@ -153,6 +154,7 @@ def parse_native_dict(raw, source: str) -> Workload:
             raise WorkloadError(f"duplicate layer name {layer_spec.name!r}", source, f"{key}.name")
         seen.add(layer_spec.name)
         layers.append(spec_to_layer(layer_spec, spec.defaults).check(source, key))
+        check_compression(layers[-1].compression, source, key)  # per-scheme keys: compression/spec.py
     return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source)
 
 
