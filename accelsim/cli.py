@@ -28,11 +28,18 @@ def cmd_run(args) -> int:
     from accelsim.simulator import simulate
 
     hw = load_hardware(args.hardware, _overrides(args.set))
-    result = simulate(hw, args.workload, seed=args.seed, fidelity=args.fidelity)
+    result = simulate(hw, args.workload, seed=args.seed, fidelity=args.fidelity,
+                      functional=args.functional, tensors=args.tensors, functional_vectors=args.functional_vectors)
     if not args.quiet:
         print(result.layer_table())
         print()
         print(result.summary_text())
+        if "rmse" in result.layers:
+            cols = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction"]
+            table = result.layers.loc[result.layers["rmse"].notna(), cols].astype({"functional_vectors": int})
+            print("\nfunctional: sampled vectors against exact integer math")
+            print(table.rename(columns={"functional_vectors": "vectors"}).to_string(
+                index=False, float_format=lambda v: f"{v:.4g}"))
     if args.output:
         formats = tuple(f.strip() for f in args.format.split(","))
         unknown = set(formats) - {"csv", "parquet", "json"}
@@ -85,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, e.g. compute.rows=64")
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument("--functional", action="store_true",
+                     help="also run sampled tensors through the datapath and report errors per layer")
+    run.add_argument("--tensors", metavar="FILE.npz",
+                     help="real tensors <layer>.weight / <layer>.input (implies --functional)")
+    run.add_argument("--functional-vectors", type=int, default=256, metavar="N",
+                     help="functional: input vectors sampled per layer and group (default 256)")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate a hardware config and print derived figures")

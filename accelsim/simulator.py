@@ -22,11 +22,16 @@ def simulate(
     seed: int = 0,
     fidelity: str | None = None,
     trace: bool = False,
+    functional: bool = False,
+    tensors: str | Path | Mapping[str, Any] | None = None,
+    functional_vectors: int = 256,
 ) -> Result:
     """Simulate `workload` on `hardware` and return per-layer and per-component results.
 
     `fidelity` overrides the config's (`fine`: one job per fold or input vector; `fast`:
-    batched jobs). Same inputs and seed give bit-identical results.
+    batched jobs). Same inputs and seed give bit-identical results. `functional` (implied by
+    `tensors`) also runs sampled tensors through the datapath (`accelsim.functional`) and adds
+    error and zero-slice columns to `layers`.
     """
     hw = load_hardware(hardware)
     if fidelity is not None:
@@ -41,7 +46,15 @@ def simulate(
     summary = _summary(ctx, hw, wl, layers, end, seed, chip)
     components = _price(ctx, hw, layers, summary)
     summary["simpy_events"] = ctx.env.events
-    return Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans)
+    result = Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans)
+    if functional or tensors is not None:
+        import numpy as np
+
+        from accelsim.functional import add_functional
+
+        # its own stream, derived from the seed: timing draws are the same with or without it
+        add_functional(result, hw, wl, np.random.default_rng([seed, 1]), tensors, functional_vectors)
+    return result
 
 
 def _price(ctx: SimContext, hw: HardwareConfig, layers: pd.DataFrame, summary: dict) -> pd.DataFrame:

@@ -1,0 +1,256 @@
+"""Functional mode: real (or seeded synthetic) integer tensors through the chip's datapath.
+
+For every compute layer, a bounded sample of input vectors (`vectors`, default 256 per
+group) is multiplied by the layer's weights the way the configured hardware does it, and
+compared with the exact integer product:
+
+- crossbar chips: `kernels.crossbar_mvm` with the chip's rows, cols, cell bits, DAC bits,
+  ADC bits and weight encoding at the precision the timing model uses (`precision: chip`
+  or `layer`). ISAAC's weight flipping (`adc.flip_encoding`) halves every column sum, so
+  it is modelled as one more ADC bit: exact when the ADC is lossless, approximate below.
+  (No crossbar config has a variation setting yet, so `crossbar_mvm_variation` is unused.)
+- systolic chips: `kernels.int_matmul` through a 32-bit wrapping accumulator
+  (`SYSTOLIC_ACC_BITS`; the config has no accumulator field) -- exact unless it overflows.
+
+Per layer: `max_abs_error`, `rmse`, `snr_db` (10 log10 of sum(exact^2) / sum(error^2);
+inf when exact) and `zero_slice_fraction`: the share of (vector, row block, input slice)
+crossbar reads whose input slice is all zero -- what a `zero_slice_skipping` chip does not
+spend a read on (NaN on systolic chips).
+
+Tensors (`.npz` or a mapping) are keyed `<layer>.weight` -- (Kred, Nout) for one group,
+(groups, Kred, Nout), or the conv weight (K, C/groups, R, S) -- and optionally
+`<layer>.input` -- (vectors, Kred), (groups, vectors, Kred) or the (N, C, H, W) input
+feature map (patches are cut at sampled output positions, Kred ordered (c, r, s) like the
+conv weight). Integer dtypes only (quantise first); inputs with negative values are
+applied as signed (two's complement slices).
+
+Synthetic tensors, drawn from `rng` layer by layer in workload order (weights, then inputs;
+positions sampled from a given feature map also come from `rng`):
+- weights: round(N(0, (2^(b-1)/4)^2)) clipped to +-(2^(b-1) - 1) (symmetric quantisation);
+- inputs (post-ReLU, unsigned): 0 with probability 1/2, else ceil(|N(0, (2^b/8)^2)|)
+  clipped to [1, 2^b - 1] -- a quantiser calibrated at 4 sigma of the non-zero values, so
+  the top input slices are mostly zero, as in real ReLU networks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from accelsim.config.schema import HardwareConfig
+from accelsim.errors import InputError
+from accelsim.kernels import crossbar_mvm, exact_matmul, int_matmul
+from accelsim.workload import Layer, Workload
+
+DEFAULT_VECTORS = 256
+SYSTOLIC_ACC_BITS = 32
+COLUMNS = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction"]
+
+
+def run_functional(
+    hw: HardwareConfig,
+    workload: Workload,
+    rng: np.random.Generator,
+    tensors: str | Path | Mapping[str, Any] | None = None,
+    vectors: int = DEFAULT_VECTORS,
+) -> pd.DataFrame:
+    """One row per compute layer (pools skipped): errors against exact integer math and
+    the zero-slice fraction. See the module doc for tensors and the synthetic draw."""
+    if isinstance(vectors, bool) or not isinstance(vectors, (int, np.integer)) or vectors < 1:
+        raise InputError(f"must be a positive integer, got {vectors!r}", "functional_vectors")
+    source, given = _load_tensors(tensors, workload)
+    rows = []
+    for layer in workload.layers:
+        if layer.is_pool:
+            continue
+        in_bits, w_bits = _precision(layer, hw)
+        w = _weights(layer, given.get(f"{layer.name}.weight"), w_bits, rng, source)
+        x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors), rng, source)
+        try:
+            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits)})
+        except ValueError as exc:  # what the kernels cannot represent, e.g. > 16-bit operands
+            raise InputError(f"functional mode: {exc}", source, f"layer {layer.name!r}") from None
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def add_functional(result, hw: HardwareConfig, workload: Workload, rng: np.random.Generator,
+                   tensors=None, vectors: int = DEFAULT_VECTORS) -> None:
+    """Merge `run_functional`'s columns into `result.layers` by layer name (pools: NaN) and
+    add the worst-layer figures to `result.summary`."""
+    frame = run_functional(hw, workload, rng, tensors, vectors).set_index("layer")
+    for col in COLUMNS[1:]:
+        result.layers[col] = result.layers["layer"].map(frame[col]).astype(float)
+    result.summary.update({
+        "functional_vectors": int(vectors),
+        "functional_max_abs_error": float(frame["max_abs_error"].max()) if len(frame) else 0.0,
+        "functional_max_rmse": float(frame["rmse"].max()) if len(frame) else 0.0,
+        # None (JSON null) when every layer is exact: summary.json stays standard JSON
+        "functional_min_snr_db": _finite(frame["snr_db"].min()) if len(frame) else None,
+    })
+
+
+def _finite(value) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _precision(layer: Layer, hw: HardwareConfig) -> tuple[int, int]:
+    if hw.compute.type == "crossbar":
+        from accelsim.workload.mapping.crossbar import precision
+
+        return precision(layer, hw)
+    return layer.act_bits, layer.weight_bits
+
+
+# --- tensors ---------------------------------------------------------------------------------
+
+def _load_tensors(tensors, workload: Workload) -> tuple[str, dict[str, np.ndarray]]:
+    if tensors is None:
+        return "tensors", {}
+    if isinstance(tensors, (str, Path)):
+        source = str(tensors)
+        try:
+            with np.load(tensors, allow_pickle=False) as npz:
+                given = {k: npz[k] for k in npz.files}
+        except FileNotFoundError:
+            raise InputError("no such file", source) from None
+        except (OSError, ValueError) as exc:
+            raise InputError(f"not a readable .npz file ({exc})", source) from None
+    else:
+        source, given = "tensors", {str(k): np.asarray(v) for k, v in tensors.items()}
+    names = {layer.name for layer in workload.layers if not layer.is_pool}
+    for key in given:
+        name, _, kind = key.rpartition(".")
+        if name not in names or kind not in ("weight", "input"):
+            raise InputError("expected <layer>.weight or <layer>.input for a compute layer of "
+                             f"workload {workload.name!r}", source, key)
+    return source, given
+
+
+def _integers(arr: np.ndarray, bits: int, signed: bool, source: str, key: str) -> np.ndarray:
+    if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
+        raise InputError(f"must hold integers (quantise first), got dtype {arr.dtype}", source, key)
+    a = arr.astype(np.int64)
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    if a.size and (a.min() < lo or a.max() > hi):
+        raise InputError(f"values must fit {bits}-bit {'signed' if signed else 'unsigned'} [{lo}, {hi}], "
+                         f"got [{a.min()}, {a.max()}]", source, key)
+    return a
+
+
+def _weights(layer: Layer, given, bits: int, rng: np.random.Generator, source: str) -> np.ndarray:
+    """(groups, Kred, Nout) signed weights."""
+    _, k, n = layer.gemm
+    g = layer.groups
+    if given is None:
+        top = (1 << (bits - 1)) - 1
+        w = np.rint(rng.normal(0.0, 2.0 ** (bits - 1) / 4, size=(g, k, n)))
+        return np.clip(w, -top, top).astype(np.int64)
+    key = f"{layer.name}.weight"
+    w = _integers(given, bits, True, source, key)
+    conv = (layer.K, layer.C // g, layer.R, layer.S)
+    if w.shape == (k, n) and g == 1:
+        return w[None]
+    if w.shape == (g, k, n):
+        return w
+    if w.shape == conv:
+        return w.reshape(g, n, k).transpose(0, 2, 1)
+    single = f"{(k, n)}, " if g == 1 else ""
+    raise InputError(f"shape {w.shape}; expected {single}{(g, k, n)} or the conv weight {conv}", source, key)
+
+
+def _inputs(layer: Layer, given, bits: int, vectors: int, rng: np.random.Generator, source: str) -> np.ndarray:
+    """(groups, V, Kred) input vectors, V = min(vectors, output pixels)."""
+    m, k, _ = layer.gemm
+    g = layer.groups
+    if given is None:
+        v = min(vectors, m)
+        mag = np.ceil(np.abs(rng.normal(0.0, 2.0**bits / 8, size=(g, v, k))))
+        keep = rng.random((g, v, k)) < 0.5
+        return np.where(keep, np.clip(mag, 1, (1 << bits) - 1), 0).astype(np.int64)
+    key = f"{layer.name}.input"
+    signed = bool(np.issubdtype(given.dtype, np.integer) and given.size and given.min() < 0)
+    x = _integers(given, bits, signed, source, key)
+    fmap = (layer.N, layer.C, layer.H, layer.W)
+    if x.ndim == 2 and g == 1 and x.shape[1] == k:
+        x = x[None]
+    if x.ndim == 3 and x.shape[0] == g and x.shape[2] == k:
+        pick = np.sort(rng.choice(x.shape[1], size=min(vectors, x.shape[1]), replace=False))
+        return x[:, pick]
+    if x.shape == fmap:
+        pick = np.sort(rng.choice(m, size=min(vectors, m), replace=False))
+        return _patches(layer, x, pick)
+    single = f"(vectors, {k}), " if g == 1 else ""
+    raise InputError(f"shape {x.shape}; expected {single}({g}, vectors, {k}) or the feature map {fmap}",
+                     source, key)
+
+
+def _patches(layer: Layer, fmap: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    """im2col at output positions `pick` (indices into N x P x Q): (groups, V, C/g * R * S)."""
+    padded = np.pad(fmap, ((0, 0), (0, 0), (layer.pad_top, layer.pad_bottom), (layer.pad_left, layer.pad_right)))
+    n, rest = np.divmod(pick, layer.P * layer.Q)
+    p, q = np.divmod(rest, layer.Q)
+    r, s = np.arange(layer.R), np.arange(layer.S)
+    rows = (p * layer.stride_h)[:, None, None, None] + r[None, None, :, None]
+    cols = (q * layer.stride_w)[:, None, None, None] + s[None, None, None, :]
+    c = np.arange(layer.C)[None, :, None, None]
+    patches = padded[n[:, None, None, None], c, rows, cols]          # (V, C, R, S)
+    g = layer.groups
+    return patches.reshape(len(pick), g, -1).transpose(1, 0, 2).copy()
+
+
+# --- the datapath ----------------------------------------------------------------------------
+
+def _compare(hw: HardwareConfig, x: np.ndarray, w: np.ndarray, in_bits: int, w_bits: int) -> dict:
+    signed_in = bool(x.size and x.min() < 0)
+    err_sq = ref_sq = 0.0
+    max_err = 0.0
+    zero = reads = 0
+    for xg, wg in zip(x, w):
+        exact = exact_matmul(xg, wg)
+        if hw.compute.type == "crossbar":
+            y, stats = _crossbar(hw, xg, wg, in_bits, w_bits, signed_in)
+            zero, reads = zero + stats.skippable_reads, reads + stats.reads
+        else:
+            y = _systolic(xg, wg, in_bits, w_bits, signed_in)
+        err = np.asarray(y, dtype=np.float64) - exact
+        err_sq += float(np.dot(err.ravel(), err.ravel()))
+        ref = exact.astype(np.float64).ravel()
+        ref_sq += float(np.dot(ref, ref))
+        max_err = max(max_err, float(np.abs(err).max()) if err.size else 0.0)
+    count = max(x.shape[0] * x.shape[1] * w.shape[2], 1)
+    if err_sq == 0.0:
+        snr = float("inf")
+    else:
+        snr = 10.0 * np.log10(ref_sq / err_sq) if ref_sq > 0 else float("-inf")
+    return {
+        "functional_vectors": x.shape[1],
+        "max_abs_error": max_err,
+        "rmse": float(np.sqrt(err_sq / count)),
+        "snr_db": float(snr),
+        "zero_slice_fraction": zero / reads if reads else float("nan"),
+    }
+
+
+def _crossbar(hw, x, w, in_bits, w_bits, signed_in):
+    ima = hw.compute.tile.ima
+    xbar = ima.crossbar
+    return crossbar_mvm(
+        x, w, input_bits=in_bits, weight_bits=w_bits, dac_bits=ima.dac.bits, cell_bits=xbar.cell_bits,
+        rows=xbar.rows, cols=xbar.cols, adc_bits=ima.adc.bits + int(ima.adc.flip_encoding),
+        input_signed=signed_in, weight_signed=True, weight_encoding=xbar.weight_encoding, return_stats=True)
+
+
+def _systolic(x, w, in_bits, w_bits, signed_in) -> np.ndarray:
+    # PEs multiply signed operands: an unsigned b-bit activation is a signed (b+1)-bit one.
+    if signed_in or in_bits < 16:
+        xb = in_bits if signed_in else in_bits + 1
+        return int_matmul(x, w, x_bits=xb, w_bits=w_bits, acc_bits=SYSTOLIC_ACC_BITS)
+    # 16-bit unsigned activations exceed the kernel's 16-bit operands: split the bytes; the
+    # wrapping accumulator is modular, so wrap(hi * 2^8 + lo) is the same register value.
+    hi = int_matmul(x >> 8, w, x_bits=9, w_bits=w_bits, acc_bits=SYSTOLIC_ACC_BITS)
+    lo = int_matmul(x & 0xFF, w, x_bits=9, w_bits=w_bits, acc_bits=SYSTOLIC_ACC_BITS)
+    half = 1 << (SYSTOLIC_ACC_BITS - 1)
+    return ((hi * 256 + lo + half) % (1 << SYSTOLIC_ACC_BITS)) - half
