@@ -77,10 +77,12 @@ def run_functional(
 
 
 def add_functional(result, hw: HardwareConfig, workload: Workload, rng: np.random.Generator,
-                   tensors=None, vectors: int = DEFAULT_VECTORS) -> None:
-    """Merge `run_functional`'s columns into `result.layers` by layer name (pools: NaN) and
-    add the worst-layer figures to `result.summary`."""
-    frame = run_functional(hw, workload, rng, tensors, vectors).set_index("layer")
+                   tensors=None, vectors: int = DEFAULT_VECTORS, frame: pd.DataFrame | None = None) -> None:
+    """Merge `run_functional`'s columns (or a `frame` it already gave) into `result.layers` by
+    layer name (pools: NaN) and add the worst-layer figures to `result.summary`."""
+    if frame is None:
+        frame = run_functional(hw, workload, rng, tensors, vectors)
+    frame = frame.set_index("layer")
     for col in COLUMNS[1:]:
         result.layers[col] = result.layers["layer"].map(frame[col]).astype(float)
     result.summary.update({

@@ -14,6 +14,7 @@ from accelsim.energy import area_by_component, energy_table, price
 from accelsim.engine.context import SimContext
 from accelsim.stats.result import Result
 from accelsim.workload import Workload, load_workload
+from accelsim.workload.compression.effect import workload_stats
 
 def simulate(
     hardware: str | Path | Mapping[str, Any] | HardwareConfig,
@@ -37,9 +38,21 @@ def simulate(
     if fidelity is not None:
         hw = load_hardware(hw, {"fidelity": fidelity})
     wl = load_workload(workload)
+    stats = workload_stats(wl, hw, seed)
+    # Zero-slice skipping needs the data: the functional pass measures each layer's share of
+    # all-zero input slices (on its own stream derived from the seed; timing draws unchanged).
+    skipping = hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping
+    frame = None
+    if functional or tensors is not None or skipping:
+        import numpy as np
+
+        from accelsim.functional import run_functional
+
+        frame = run_functional(hw, wl, np.random.default_rng([seed, 1]), tensors, functional_vectors)
+    skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
-    rows, end = chip.simulate(wl)
+    rows, end = chip.simulate(wl, stats, skip)
     for row in rows:
         row["seconds"] = ctx.seconds(row["cycles"])
     layers = pd.DataFrame(rows)
@@ -48,12 +61,9 @@ def simulate(
     summary["simpy_events"] = ctx.env.events
     result = Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans)
     if functional or tensors is not None:
-        import numpy as np
-
         from accelsim.functional import add_functional
 
-        # its own stream, derived from the seed: timing draws are the same with or without it
-        add_functional(result, hw, wl, np.random.default_rng([seed, 1]), tensors, functional_vectors)
+        add_functional(result, hw, wl, None, tensors, functional_vectors, frame=frame)
     return result
 
 
@@ -109,7 +119,8 @@ def _summary(ctx: SimContext, hw: HardwareConfig, wl: Workload, layers: pd.DataF
         **{c: int(layers[c].sum()) for c in layers.columns if c.startswith("stall_") and c != "stall_cycles"},
         "drain_cycles": cycles - last_end,
         "macs": macs,
-        "utilization": macs / (cycles * chip.peak_macs_per_cycle) if cycles else 0.0,
+        # executed work over capacity; throughput (gops) stays in the dense network's MACs
+        "utilization": float(layers["executed_macs"].sum()) / (cycles * chip.peak_macs_per_cycle) if cycles else 0.0,
         "gops": 2 * macs / seconds / 1e9 if seconds else 0.0,
         **chip.summary_extras(layers),
         "accelsim_version": __version__,

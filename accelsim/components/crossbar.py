@@ -70,7 +70,8 @@ class LayerUnit(Component):
             rate = Fraction(per_row * max(alloc.tiles[index], 1), plan.pool_cycles_per_row)
             latency = 0
         else:
-            rate = Fraction(alloc.replicas[index], plan.slices * plan.read_cycles * passes)
+            slices = plan.slices * (1 - Fraction(plan.skip_fraction).limit_denominator(1 << 20))
+            rate = alloc.replicas[index] / (slices * plan.read_cycles * passes) if slices else Fraction(10**9)
             latency = plan.read_cycles  # the last read's conversion and shift-and-add drain
         self.server = Link(ctx.env, f"unit{index}", rate, latency)
         self.program_cycles = self.cell_writes = 0
@@ -223,8 +224,11 @@ class CrossbarChip:
         yield from self._write(0, nbytes, layer)
         stream.rows.add(rows)
 
-    def simulate(self, workload: Workload) -> tuple[list[dict], int]:
-        plans = [map_crossbar(layer, self.hw) for layer in workload.layers]
+    def simulate(self, workload: Workload, stats=None, skip=None) -> tuple[list[dict], int]:
+        stats = stats or [None] * len(workload.layers)
+        skip = skip or {}
+        plans = [map_crossbar(layer, self.hw, s, skip.get(layer.name, 0.0))
+                 for layer, s in zip(workload.layers, stats)]
         self.alloc = allocate(plans, self.hw, workload.path)
         spans, end = self.run(plans, self.hw.fidelity)
         return self._rows(plans, spans), end
@@ -244,9 +248,11 @@ class CrossbarChip:
             cycles = end - start
             rows.append({
                 "layer": name, "type": plan.layer.kind, "unit": plan.unit, "macs": plan.macs,
+                "executed_macs": plan.macs * (1 - plan.skip_fraction),  # skipped slices do no work
                 "vectors": plan.vectors, "compute_cycles": busy + program,
                 "stall_cycles": cycles - busy - program, "cycles": cycles, "start_cycle": start, "end_cycle": end,
-                "utilization": plan.macs / (cycles * self.peak_macs_per_cycle) if cycles else 0.0,
+                "utilization": plan.macs * (1 - plan.skip_fraction) / (cycles * self.peak_macs_per_cycle)
+                if cycles else 0.0,
                 "stall_input": stall_in, "stall_output": stall_out,
                 "stall_pipeline": cycles - busy - program - stall_in - stall_out,
                 "program_cycles": program,

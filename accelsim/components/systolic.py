@@ -18,7 +18,7 @@ from accelsim.workload import Workload
 from accelsim.workload.mapping import map_workload
 
 STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram",
-                "ifmap_mram_write", "filter_mram_write")
+                "ifmap_mram_write", "filter_mram_write", "filter_decode")
 class Dram(Component):
     STATS = (
         Stat("read_bytes", "B", "bytes read from DRAM"),
@@ -132,7 +132,9 @@ class PEArray(Component):
     STATS = (
         Stat("busy_cycles", "cycles", "cycles computing (including port-bandwidth stretch)"),
         Stat("compute_cycles", "cycles", "cycles of SCALE-Sim-timed compute"),
-        Stat("macs", "MAC", "multiply-accumulates"),
+        Stat("macs", "MAC", "multiply-accumulates that spent energy"),
+        Stat("gated_macs", "MAC", "multiply-accumulates skipped by zero gating"),
+        Stat("decode_ops", "ops", "weight-decoder operations"),
         Stat("folds", "folds", "folds executed"),
         *(Stat(f"stall_{c}", "cycles", f"cycles waiting on {c.replace('_', ' ')}") for c in STALL_CAUSES),
     )
@@ -178,7 +180,11 @@ class PEArray(Component):
             self.ifmap.count("read_bytes", job.share(plan.sram_reads.get("ifmap", 0)) * ab, name)
             self.filter.count("read_bytes", job.share(plan.sram_reads.get("filter", 0)) * wb, name)
             self.ofmap.count("write_bytes", job.share(plan.sram_writes.get("ofmap", 0)) * ab, name)
-            self.count("macs", job.share(plan.macs), name)
+            executed = job.share(plan.macs)
+            active = round(executed * plan.density)
+            self.count("macs", active, name)
+            self.count("gated_macs", executed - active, name)
+            self.count("decode_ops", job.share(plan.decode_ops), name)
             self.vector.count("vector_ops", job.share(plan.layer.pool_ops), name)
             self.count("busy_cycles", service, name)
             self.count("compute_cycles", job.cycles, name)
@@ -205,9 +211,9 @@ class SystolicChip:
                              "ofmap": mem.ofmap_sram.capacity_bytes}
         self.peak_macs_per_cycle = hw.compute.rows * hw.compute.cols
 
-    def simulate(self, workload: Workload) -> tuple[list[dict], int]:
+    def simulate(self, workload: Workload, stats=None, skip=None) -> tuple[list[dict], int]:
         """Map, cut into jobs, run; return one row per layer and the final cycle."""
-        plans = map_workload(workload, self.hw)
+        plans = map_workload(workload, self.hw, stats)
         jobs = [job for i, plan in enumerate(plans) for job in jobs_for(i, plan, self.hw.fidelity, self.buffer_bytes)]
         causes = {i: p.sram_stall_cause for i, p in enumerate(plans) if p.sram_stall_cause}
         self.array = PEArray(self.ctx, self.ifmap, self.filter, self.ofmap, causes)
@@ -234,7 +240,7 @@ class SystolicChip:
             on_array = plan.unit == "pe_array"
             rows.append({
                 "layer": layer.name, "type": layer.kind, "unit": plan.unit,
-                "macs": layer.macs, "folds": plan.folds,
+                "macs": plan.workload_macs, "executed_macs": layer.macs, "folds": plan.folds,
                 "compute_cycles": plan.compute_cycles, "stall_cycles": sum(stall.values()),
                 "cycles": cycles, "start_cycle": start, "end_cycle": end,
                 "utilization": layer.macs / (cycles * plan.pes) if cycles and on_array else 0.0,

@@ -131,6 +131,8 @@ class CrossbarChip(Model):
     zero_slice_skipping: bool = Field(default=False, description="skip crossbar reads whose input slice is all zero")
     allow_reprogramming: bool = Field(
         default=False, description="if the network does not fit, rewrite crossbars between layers (time-multiplexing)")
+    compressed_mapping: bool = Field(
+        default=False, description="map only occupied crossbar rows and bit-columns (PIM-Prune / ERA-BS)")
     replicate: bool = Field(default=True, description="replicate layers' weights to balance the pipeline (ISAAC)")
     mesh_cols: int | None = Field(default=None, gt=0, description="routers per mesh row; default: square mesh")
 

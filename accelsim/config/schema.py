@@ -39,6 +39,13 @@ class SystolicArray(Model):
     filter_spad_words: int = Field(default=224, gt=0, description="rs: filter scratchpad per PE, words")
     ifmap_spad_words: int = Field(default=12, gt=0, description="rs: ifmap scratchpad per PE, words")
     psum_spad_words: int = Field(default=24, gt=0, description="rs: psum scratchpad per PE, words")
+    zero_gating: bool = Field(default=False, description="skip the MAC energy of zero weights (time unchanged)")
+    structured_sparsity: bool = Field(
+        default=True, description="run structurally pruned layers with their filters/channels removed")
+    weight_codec: bool = Field(
+        default=False, description="store weights as compression codes and decode them on the way in")
+    decoder_ops_per_cycle: int = Field(default=16, gt=0, description="weight decoder throughput")
+    decoder_energy_pj_per_op: float = Field(default=0.05, ge=0, description="one decode operation")
     spad_energy_pj_per_access: float = Field(
         default=0.0, ge=0, description="rs: one scratchpad access; each MAC makes four (filter, ifmap, psum r/w)")
     vector_lanes: int | None = Field(

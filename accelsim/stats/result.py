@@ -39,7 +39,7 @@ class Result:
             f"workload      {s['workload']} ({s['layers']} layers)",
             f"cycles        {s['cycles']:,} ({s['seconds'] * 1e3:.4g} ms at {s['clock_mhz']:g} MHz)",
             f"compute       {s['compute_cycles']:,} cycles; stalls {s['stall_cycles']:,}{stalls}",
-            f"MACs          {s['macs']:,} (utilization {100 * s['utilization']:.2f}%)",
+            f"MACs          {s['macs']:,} (utilization {100 * s['utilization']:.2f}% of peak, executed work)",
             f"throughput    {s['gops']:.4g} GOPS"
             + (f"; pipelined {s['pipelined_inferences_per_s']:.4g} inferences/s"
                if s.get("pipelined_inferences_per_s") else ""),

@@ -42,6 +42,7 @@ class CrossbarLayerPlan:
     rows_out: int              # output rows (the unit of inter-layer dependency)
     per_vector: dict           # action -> count per input vector
     pool_cycles_per_row: int = 0
+    skip_fraction: float = 0.0  # input slices all zero and skipped (zero_slice_skipping)
 
     @property
     def macs(self) -> int:
@@ -49,7 +50,7 @@ class CrossbarLayerPlan:
 
     def vector_cycles(self, replicas: int) -> float:
         """Cycles per input vector with `replicas` copies working in parallel."""
-        return self.slices * self.read_cycles / replicas
+        return self.slices * (1 - self.skip_fraction) * self.read_cycles / replicas
 
 
 def precision(layer: Layer, hw: HardwareConfig) -> tuple[int, int]:
@@ -59,7 +60,9 @@ def precision(layer: Layer, hw: HardwareConfig) -> tuple[int, int]:
     return layer.act_bits, layer.weight_bits
 
 
-def map_crossbar(layer: Layer, hw: HardwareConfig) -> CrossbarLayerPlan:
+def map_crossbar(layer: Layer, hw: HardwareConfig, stats=None, skip: float = 0.0) -> CrossbarLayerPlan:
+    """`stats`: the layer's compression HardwareStats (used when the chip has
+    `compressed_mapping`); `skip`: its share of all-zero input slices (`zero_slice_skipping`)."""
     chip = hw.compute
     ima = chip.tile.ima
     xbar = ima.crossbar
@@ -92,12 +95,20 @@ def map_crossbar(layer: Layer, hw: HardwareConfig) -> CrossbarLayerPlan:
     convert_ns = used_cols / (ima.adc.per_crossbar * ima.adc.sample_rate_gsps)
     read_ns = max(xbar.read_latency_ns, convert_ns)
     read_cycles = math.ceil(read_ns / ns_per_cycle - 1e-9)
-    reads = slices * g * row_blocks * col_blocks
-    conversions = slices * g * row_blocks * n * cells
+    crossbars = g * row_blocks * col_blocks
+    arrays, columns = 1.0, 1.0
+    if stats is not None and chip.compressed_mapping and stats.crossbars_dense:
+        # only occupied arrays are read, and freed bit-columns are not converted
+        arrays = stats.crossbars_compressed / stats.crossbars_dense
+        columns = 1.0 - stats.freed_bit_columns
+        crossbars = max(1, math.ceil(crossbars * arrays - 1e-9))
+    keep = 1.0 - (skip if chip.zero_slice_skipping else 0.0)
+    reads = slices * crossbars * keep
+    conversions = slices * g * row_blocks * n * cells * columns * keep
     in_bytes, out_bytes = _ceil(in_bits, 8), _ceil(chip.output_bits, 8)
     per_vector = {
         "crossbar": reads,
-        "dac": slices * g * k * col_blocks,            # each row of each column block driven per slice
+        "dac": slices * g * k * col_blocks * arrays * keep,  # each row of each column block, per slice
         "sample_hold": conversions,
         "adc": conversions,
         "ima_shift_add": conversions,
@@ -113,8 +124,9 @@ def map_crossbar(layer: Layer, hw: HardwareConfig) -> CrossbarLayerPlan:
     return CrossbarLayerPlan(
         layer=layer, unit="crossbars", input_bits=in_bits, weight_bits=w_bits, cells_per_weight=cells,
         weights_per_crossbar=per_xbar, row_blocks=row_blocks, col_blocks=col_blocks,
-        crossbars=g * row_blocks * col_blocks, slices=slices, read_cycles=read_cycles, read_ns=read_ns,
-        vectors=m, rows_out=rows_out, per_vector=per_vector)
+        crossbars=crossbars, slices=slices, read_cycles=read_cycles, read_ns=read_ns,
+        vectors=m, rows_out=rows_out, per_vector=per_vector,
+        skip_fraction=skip if chip.zero_slice_skipping else 0.0)
 
 
 def adc_bits_needed(rows: int, dac_bits: int, cell_bits: int) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 from accelsim.config.schema import HardwareConfig
 from accelsim.workload.layers import Workload
 from accelsim.workload.mapping.plan import LayerPlan
@@ -9,7 +12,32 @@ from accelsim.workload.mapping.row_stationary import map_row_stationary
 from accelsim.workload.mapping.systolic import map_systolic
 
 
-def map_workload(workload: Workload, hw: HardwareConfig) -> list[LayerPlan]:
-    """Plans for a PE-array chip: SCALE-Sim's systolic timing, or Eyeriss's row-stationary."""
+def map_workload(workload: Workload, hw: HardwareConfig, stats=None) -> list[LayerPlan]:
+    """Plans for a PE-array chip: SCALE-Sim's systolic timing, or Eyeriss's row-stationary.
+    `stats` (per layer HardwareStats or None) applies compression where the chip supports it."""
     mapper = map_row_stationary if hw.compute.dataflow == "rs" else map_systolic
-    return [mapper(layer, hw) for layer in workload.layers]
+    stats = stats or [None] * len(workload.layers)
+    return [_compressed(mapper, layer, s, hw) for layer, s in zip(workload.layers, stats)]
+
+
+def _compressed(mapper, layer, stats, hw: HardwareConfig) -> LayerPlan:
+    from accelsim.workload.compression.effect import pruned_layer
+
+    array = hw.compute
+    if stats is None or layer.is_pool:
+        return mapper(layer, hw)
+    run = pruned_layer(layer, stats) if array.structured_sparsity else layer
+    plan = mapper(run, hw)
+    changes: dict = {"dense_layer": layer if run is not layer else None,
+                     "density": stats.density if array.zero_gating else 1.0}
+    if array.weight_codec and stats.stored_bits:
+        # codes, not dense words, cross DRAM; each weight fetched is decoded on the way in
+        reads = dict(plan.dram_read_bytes)
+        passes = reads["filter"] / max(run.weight_bytes, 1)
+        reads["filter"] = math.ceil(stats.stored_bits / 8 * passes)  # stored_bits: the whole compressed layer
+        decode = math.ceil(stats.decode_ops_per_weight * run.weight_count * passes)
+        stall = max(0, math.ceil(decode / array.decoder_ops_per_cycle) - plan.compute_cycles)
+        changes.update(dram_read_bytes=reads, decode_ops=decode)
+        if stall > plan.sram_stall_cycles:
+            changes.update(sram_stall_cycles=stall, sram_stall_cause="filter_decode")
+    return dataclasses.replace(plan, **changes)

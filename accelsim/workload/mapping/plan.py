@@ -32,6 +32,9 @@ class LayerPlan:
     fold_bytes: dict = field(default_factory=dict)        # buffer -> bytes one fold needs resident
     used_pes: int = 0                                     # sum over folds of PEs in use
     pes: int = 1
+    dense_layer: Layer | None = None                      # the workload's layer, if pruning shrank it
+    density: float = 1.0                                  # nonzero weights (zero gating saves their MACs)
+    decode_ops: int = 0                                   # weight-decoder operations (codec chips)
 
     @property
     def word_bytes(self) -> tuple[int, int]:
@@ -44,4 +47,10 @@ class LayerPlan:
 
     @property
     def macs(self) -> int:
+        """MACs executed."""
         return self.layer.macs
+
+    @property
+    def workload_macs(self) -> int:
+        """The dense layer's MACs (what throughput is quoted in)."""
+        return (self.dense_layer or self.layer).macs
