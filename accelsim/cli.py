@@ -75,7 +75,8 @@ def _require(module: str, extra: str) -> None:
 
 
 # Modules that add a subcommand: each has `add_parser(subparsers)` setting `func=`.
-PLUGINS: list[str] = ["accelsim.workload.compression.cli"]
+PLUGINS: list[str] = ["accelsim.sweep.cli", "accelsim.regress.cli", "accelsim.trace", "accelsim.plots",
+                      "accelsim.workload.compression.cli"]
 
 
 def build_parser() -> argparse.ArgumentParser:

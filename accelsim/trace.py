@@ -1,0 +1,136 @@
+"""Chrome/Perfetto traces of a run: one track per component, every job a span, plus a track
+of layer spans. Load the JSON in https://ui.perfetto.dev or chrome://tracing.
+
+Format: the Trace Event Format's JSON object form, `{"traceEvents": [...]}`: `"ph": "M"`
+metadata naming the process and each track (thread), `"ph": "X"` complete events with `ts`
+and `dur` in microseconds (cycles / clock MHz) and the cycle counts in `args`.
+`accelsim trace HW WORKLOAD -o trace.json [--layer ...] [--component ...] [--start/--end]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Iterable
+
+LAYER_TRACK = "layers"
+PID = 1
+
+
+def chrome_trace(result, *, layers: Iterable[str] = (), components: Iterable[str] = (),
+                 start: int | None = None, end: int | None = None) -> dict:
+    """The trace of `result` (from `simulate(..., trace=True)`) as a JSON-able dict.
+
+    Filters keep big runs small: `layers` and `components` are names or glob patterns (a span
+    is kept if it matches any; the layer track is the component `layers`); `start`/`end` keep
+    spans overlapping the cycle window [start, end).
+    """
+    layers, components = list(layers), list(components)
+    summary = result.summary
+    mhz = float(summary["clock_mhz"])
+
+    def keep(component: str, layer: str, a: int, b: int) -> bool:
+        return ((not layers or any(fnmatchcase(layer, p) for p in layers))
+                and (not components or any(fnmatchcase(component, p) for p in components))
+                and (start is None or b > start) and (end is None or a < end))
+
+    spans = [(LAYER_TRACK, "layer", row["layer"], int(row["start_cycle"]), int(row["end_cycle"]), _numbers(row))
+             for row in result.layers.to_dict(orient="records")]
+    spans += [(c, name, layer, a, b, {}) for c, name, layer, a, b in result.trace]
+    spans = [s for s in spans if keep(s[0], s[2], s[3], s[4])]
+    order = list(dict.fromkeys([LAYER_TRACK, *(s[0] for s in result.trace)]))
+    spans.sort(key=lambda s: (order.index(s[0]), s[3], s[4]))
+    tracks = _lanes(spans)
+    title = f"accelsim: {summary.get('hardware', '?')} / {summary.get('workload', '?')}"
+    events: list[dict] = [{"ph": "M", "pid": PID, "tid": 0, "name": "process_name", "args": {"name": title}}]
+    for tid, name in enumerate(dict.fromkeys(tracks), start=1):
+        events.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_name", "args": {"name": name}})
+        events.append({"ph": "M", "pid": PID, "tid": tid, "name": "thread_sort_index", "args": {"sort_index": tid}})
+    tids = {name: tid for tid, name in enumerate(dict.fromkeys(tracks), start=1)}
+    for (component, name, layer, a, b, extra), track in zip(spans, tracks):
+        events.append({"ph": "X", "pid": PID, "tid": tids[track], "name": layer, "cat": name,
+                       "ts": a / mhz, "dur": (b - a) / mhz,
+                       "args": {"component": component, "layer": layer, "job": name, "start_cycle": a,
+                                "end_cycle": b, "cycles": b - a, **extra}})
+    return {"traceEvents": events, "displayTimeUnit": "ns",
+            "otherData": {k: summary[k] for k in ("hardware", "workload", "clock_mhz", "cycles", "fidelity",
+                                                  "seed", "accelsim_version") if k in summary}}
+
+
+def _lanes(spans: list[tuple]) -> list[str]:
+    """The track of each span (sorted by component, then start): a component's spans that
+    overlap (e.g. pipelined transfers) go to extra tracks `name (2)`, ..., since spans on one
+    track must not overlap."""
+    ends: dict[str, list[int]] = {}
+    out = []
+    for component, _name, _layer, a, b, _extra in spans:
+        lanes = ends.setdefault(component, [])
+        lane = next((i for i, end in enumerate(lanes) if end <= a), len(lanes))
+        if lane == len(lanes):
+            lanes.append(b)
+        lanes[lane] = b
+        out.append(component if lane == 0 else f"{component} ({lane + 1})")
+    return out
+
+
+def _numbers(row: dict) -> dict:
+    """A layer span's args: the layer's numeric statistics (whatever columns the run has)."""
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, bool) or key in ("start_cycle", "end_cycle", "cycles"):
+            continue
+        if hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, (int, float)) and value == value:  # drops NaN, which JSON cannot hold
+            out[key] = value
+    return out
+
+
+def write_trace(path: str | Path, trace: dict) -> None:
+    from accelsim.stats.writers import atomic_write_text
+
+    atomic_write_text(path, json.dumps(trace, separators=(",", ":")) + "\n")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("trace", help="write a Chrome/Perfetto trace of a run",
+                       description="Simulate and write every job on every component as a Perfetto-loadable trace.")
+    p.add_argument("hardware", help="hardware config (.yaml, or a SCALE-Sim .cfg)")
+    p.add_argument("workload", help="workload (.yaml, or a SCALE-Sim topology .csv)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="trace file to write (JSON)")
+    p.add_argument("--layer", action="append", default=[], metavar="NAME", help="keep only this layer (glob; repeatable)")
+    p.add_argument("--component", action="append", default=[], metavar="NAME",
+                   help=f"keep only this component track (glob; repeatable; the layer track is '{LAYER_TRACK}')")
+    p.add_argument("--start", type=int, metavar="CYCLE", help="keep spans ending after this cycle")
+    p.add_argument("--end", type=int, metavar="CYCLE", help="keep spans starting before this cycle")
+    p.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity (fine: a span per fold)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, e.g. compute.rows=64")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_trace)
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from accelsim.cli import _overrides
+    from accelsim.config import load_hardware
+    from accelsim.errors import InputError
+    from accelsim.simulator import simulate
+
+    if args.start is not None and args.end is not None and args.end <= args.start:
+        raise InputError(f"must be greater than --start ({args.start}), got {args.end}", "--end")
+    hw = load_hardware(args.hardware, _overrides(args.set))
+    result = simulate(hw, args.workload, seed=args.seed, fidelity=args.fidelity, trace=True)
+    trace = chrome_trace(result, layers=args.layer, components=args.component, start=args.start, end=args.end)
+    names = list(result.layers["layer"])
+    if args.layer and not any(fnmatchcase(n, p) for n in names for p in args.layer):
+        raise InputError(f"no layer matches {', '.join(args.layer)}; layers: {', '.join(names)}", "--layer")
+    write_trace(args.output, trace)
+    if not args.quiet:
+        events = trace["traceEvents"]
+        spans = sum(e["ph"] == "X" for e in events)
+        tracks = sum(e["name"] == "thread_name" for e in events)
+        print(f"wrote {args.output}: {spans} spans on {tracks} tracks over {result.cycles:,} cycles; "
+              "open it in https://ui.perfetto.dev")
+    return 0
