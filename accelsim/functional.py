@@ -42,7 +42,7 @@ import pandas as pd
 
 from accelsim.config.schema import HardwareConfig
 from accelsim.errors import InputError
-from accelsim.kernels import crossbar_mvm, exact_matmul, int_matmul
+from accelsim.kernels import CrossbarSpec, slice_inputs, crossbar_mvm, exact_matmul, int_matmul
 from accelsim.workload import Layer, Workload
 
 DEFAULT_VECTORS = 256
@@ -62,18 +62,53 @@ def run_functional(
     if isinstance(vectors, bool) or not isinstance(vectors, (int, np.integer)) or vectors < 1:
         raise InputError(f"must be a positive integer, got {vectors!r}", "functional_vectors")
     source, given = _load_tensors(tensors, workload)
+    root = int(rng.integers(1 << 62))
     rows = []
-    for layer in workload.layers:
+    for i, layer in enumerate(workload.layers):
         if layer.is_pool:
             continue
         in_bits, w_bits = _precision(layer, hw)
-        w = _weights(layer, given.get(f"{layer.name}.weight"), w_bits, rng, source)
-        x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors), rng, source)
+        # each layer's weights and inputs have their own streams: the inputs alone can be
+        # redrawn (zero_slice_fractions) and come out the same
+        w = _weights(layer, given.get(f"{layer.name}.weight"), w_bits, np.random.default_rng([root, i, 0]), source)
+        x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
+                    np.random.default_rng([root, i, 1]), source)
         try:
             rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits)})
         except ValueError as exc:  # what the kernels cannot represent, e.g. > 16-bit operands
             raise InputError(f"functional mode: {exc}", source, f"layer {layer.name!r}") from None
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def zero_slice_fractions(hw: HardwareConfig, workload: Workload, rng: np.random.Generator,
+                         tensors=None, vectors: int = DEFAULT_VECTORS) -> dict[str, float]:
+    """Per compute layer of a crossbar chip, the share of (vector, row block, input slice)
+    reads whose input slice is all zero: what `run_functional` reports, from the same input
+    draws, without running the datapath (the inputs alone decide it)."""
+    source, given = _load_tensors(tensors, workload)
+    root = int(rng.integers(1 << 62))
+    xbar, dac = hw.compute.tile.ima.crossbar, hw.compute.tile.ima.dac
+    out = {}
+    for i, layer in enumerate(workload.layers):
+        if layer.is_pool:
+            continue
+        in_bits, w_bits = _precision(layer, hw)
+        x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
+                    np.random.default_rng([root, i, 1]), source)
+        spec = CrossbarSpec(input_bits=in_bits, weight_bits=min(w_bits, 16), dac_bits=dac.bits,
+                            cell_bits=xbar.cell_bits, rows=xbar.rows, cols=xbar.cols,
+                            input_signed=bool(x.size and x.min() < 0))
+        zero = total = 0
+        for xg in x:
+            slices = slice_inputs(xg, spec)                        # (S, V, K)
+            s_in, v, k = slices.shape
+            blocks = -(-k // xbar.rows)
+            padded = np.zeros((s_in, v, blocks * xbar.rows), dtype=slices.dtype)
+            padded[..., :k] = slices
+            zero += int((padded.reshape(s_in, v, blocks, xbar.rows).max(axis=3) == 0).sum())
+            total += s_in * v * blocks
+        out[layer.name] = zero / total if total else 0.0
+    return out
 
 
 def add_functional(result, hw: HardwareConfig, workload: Workload, rng: np.random.Generator,

@@ -42,14 +42,18 @@ def simulate(
     # Zero-slice skipping needs the data: the functional pass measures each layer's share of
     # all-zero input slices (on its own stream derived from the seed; timing draws unchanged).
     skipping = hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping
-    frame = None
+    frame = skip = None
     if functional or tensors is not None or skipping:
         import numpy as np
 
-        from accelsim.functional import run_functional
+        from accelsim.functional import run_functional, zero_slice_fractions
 
-        frame = run_functional(hw, wl, np.random.default_rng([seed, 1]), tensors, functional_vectors)
-    skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
+        rng = np.random.default_rng([seed, 1])
+        if functional or tensors is not None:
+            frame = run_functional(hw, wl, rng, tensors, functional_vectors)
+            skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
+        else:  # the same input draws, without the datapath
+            skip = zero_slice_fractions(hw, wl, rng, tensors, functional_vectors)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
     rows, end = chip.simulate(wl, stats, skip)

@@ -89,3 +89,19 @@ def test_zero_gating_saves_mac_energy_not_time():
     dense = map_workload(Workload("w", (CONV,)), _hw("eyeriss.yaml"), [stats])[0]
     assert plan.density == 0.25 and dense.density == 1.0
     assert plan.compute_cycles == dense.compute_cycles
+
+
+def test_zero_slices_without_the_datapath_equal_the_functional_measure():
+    import numpy as np
+
+    from accelsim.functional import run_functional, zero_slice_fractions
+
+    hw = _hw("era_bs.yaml")
+    wl = accelsim.load_workload(ROOT / "workloads" / "lenet5.yaml")
+    full = run_functional(hw, wl, np.random.default_rng([3, 1]), vectors=64).set_index("layer")["zero_slice_fraction"]
+    cheap = zero_slice_fractions(hw, wl, np.random.default_rng([3, 1]), vectors=64)
+    assert cheap == pytest.approx(full.to_dict(), abs=0)
+    # and a skipping run is timed the same with or without the functional columns
+    a = accelsim.simulate(hw, wl, seed=3, functional_vectors=64)
+    b = accelsim.simulate(hw, wl, seed=3, functional=True, functional_vectors=64)
+    assert a.layers["cycles"].tolist() == b.layers["cycles"].tolist()

@@ -129,11 +129,13 @@ def test_fast_equals_fine_on_crossbars():
     assert fine.summary["crossbar_reads"] == fast.summary["crossbar_reads"]
 
 
-@pytest.mark.parametrize("hw", [ISAAC, ROOT / "hwconfigs" / "systolic_32x32.yaml"])
-def test_energy_is_counts_times_table_plus_leakage(hw):
+@pytest.mark.parametrize("hw,wl", [(ISAAC, "resnet18"), (ROOT / "hwconfigs" / "systolic_32x32.yaml", "resnet18"),
+                                   (ROOT / "hwconfigs" / "sac.yaml", "alexnet_sac"),
+                                   (ROOT / "hwconfigs" / "era_bs.yaml", "toy3")])
+def test_energy_is_counts_times_table_plus_leakage(hw, wl):
     from accelsim.energy import energy_table
 
-    r = accelsim.simulate(hw, ROOT / "workloads" / "resnet18.yaml")
+    r = accelsim.simulate(hw, ROOT / "workloads" / f"{wl}.yaml")
     comp = r.components.set_index(["component", "stat"])["value"]
     seconds = r.summary["seconds"]
     expected: dict[str, float] = {}

@@ -24,6 +24,7 @@ EXPECTED_MACS = {
     "bert_base": 11_173_625_856,
     "toy3": 1_917_328,               # equals SCALE-Sim's toy3 reference run
     "lenet5": 416_520,
+    "alexnet_sac": 2_897_627_264,   # alexnet.yaml's layers with a prune + cluster block
 }
 
 
@@ -86,7 +87,8 @@ def test_simulates_with_consistent_books(hw, wl):
     if crossbar:
         assert comp[("units", "macs")] == workload.macs
     else:  # MACs that spent energy + those zero gating skipped = what the (pruned) layers ran
-        executed = comp[("pe_array", "macs")] + comp[("pe_array", "gated_macs")]
+        shared = comp.get(("pe_array", "shared_adds"), 0)  # weight sharing turns MACs into adds
+        executed = (shared or comp[("pe_array", "macs")]) + comp[("pe_array", "gated_macs")]
         assert executed == layers["executed_macs"].sum() <= workload.macs
         if not any(layer.compression for layer in workload.layers):
             assert executed == workload.macs

@@ -134,6 +134,7 @@ class PEArray(Component):
         Stat("compute_cycles", "cycles", "cycles of SCALE-Sim-timed compute"),
         Stat("macs", "MAC", "multiply-accumulates that spent energy"),
         Stat("gated_macs", "MAC", "multiply-accumulates skipped by zero gating"),
+        Stat("shared_adds", "adds", "weight sharing: activations accumulated per centroid"),
         Stat("decode_ops", "ops", "weight-decoder operations"),
         Stat("folds", "folds", "folds executed"),
         *(Stat(f"stall_{c}", "cycles", f"cycles waiting on {c.replace('_', ' ')}") for c in STALL_CAUSES),
@@ -182,7 +183,12 @@ class PEArray(Component):
             self.ofmap.count("write_bytes", job.share(plan.sram_writes.get("ofmap", 0)) * ab, name)
             executed = job.share(plan.macs)
             active = round(executed * plan.density)
-            self.count("macs", active, name)
+            if plan.shared_k:
+                # each output: its active inputs added into k centroid bins, then k multiplies
+                self.count("shared_adds", active, name)
+                self.count("macs", job.share(plan.layer.ofmap_count * plan.shared_k), name)
+            else:
+                self.count("macs", active, name)
             self.count("gated_macs", executed - active, name)
             self.count("decode_ops", job.share(plan.decode_ops), name)
             self.vector.count("vector_ops", job.share(plan.layer.pool_ops), name)

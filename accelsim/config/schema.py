@@ -44,6 +44,9 @@ class SystolicArray(Model):
         default=True, description="run structurally pruned layers with their filters/channels removed")
     weight_codec: bool = Field(
         default=False, description="store weights as compression codes and decode them on the way in")
+    weight_sharing: bool = Field(
+        default=False, description="clustered weights: add activations per centroid, then k multiplies per output")
+    add_energy_pj: float = Field(default=0.03, ge=0, description="one accumulate (8-bit add, 45 nm: Horowitz)")
     decoder_ops_per_cycle: int = Field(default=16, gt=0, description="weight decoder throughput")
     decoder_energy_pj_per_op: float = Field(default=0.05, ge=0, description="one decode operation")
     spad_energy_pj_per_access: float = Field(

@@ -30,6 +30,8 @@ def _compressed(mapper, layer, stats, hw: HardwareConfig) -> LayerPlan:
     plan = mapper(run, hw)
     changes: dict = {"dense_layer": layer if run is not layer else None,
                      "density": stats.density if array.zero_gating else 1.0}
+    if array.weight_sharing and stats.decode_ops_per_weight == 1.0:  # a clustered (codebook) layer
+        changes["shared_k"] = 2 ** stats.weight_bits
     if array.weight_codec and stats.stored_bits:
         # codes, not dense words, cross DRAM; each weight fetched is decoded on the way in
         reads = dict(plan.dram_read_bytes)

@@ -35,6 +35,7 @@ class LayerPlan:
     dense_layer: Layer | None = None                      # the workload's layer, if pruning shrank it
     density: float = 1.0                                  # nonzero weights (zero gating saves their MACs)
     decode_ops: int = 0                                   # weight-decoder operations (codec chips)
+    shared_k: int = 0                                     # weight sharing: centroids per layer (0: off)
 
     @property
     def word_bytes(self) -> tuple[int, int]:
