@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Reproduce the seed papers' comparisons with accelsim and write them into docs/validation.md.
+
+Each comparison prints the published figure next to accelsim's, and the section between the
+`seeds:begin` / `seeds:end` markers of docs/validation.md is rewritten (atomically) from this
+run, with the reason for each difference. Runs in a few minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import accelsim  # noqa: E402
+from accelsim.stats.writers import atomic_write_text  # noqa: E402
+from accelsim.workload import Workload  # noqa: E402
+
+HW, WL = ROOT / "hwconfigs", ROOT / "workloads"
+BEGIN, END = "<!-- seeds:begin -->", "<!-- seeds:end -->"
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _with_compression(path: Path, steps: list[dict], name: str) -> Workload:
+    wl = accelsim.load_workload(path)
+    block = tuple(tuple(sorted(step.items())) for step in steps)
+    layers = tuple(layer if layer.is_pool else dataclasses.replace(layer, compression=block) for layer in wl.layers)
+    return Workload(name, layers, wl.source, wl.path)
+
+
+def _efficiency(result) -> dict:
+    s = result.summary
+    rate = s.get("pipelined_inferences_per_s") or 1 / s["seconds"]
+    return {"energy": s["gops_per_w"], "area": rate * 2 * s["macs"] / 1e9 / s["area_mm2"], "throughput": rate}
+
+
+def pim_comparisons() -> list[dict]:
+    isaac = _efficiency(accelsim.simulate(HW / "isaac.yaml", WL / "resnet18.yaml"))
+    era = _efficiency(accelsim.simulate(HW / "era_bs.yaml", WL / "resnet18_erabs.yaml"))
+    pruned = _with_compression(WL / "resnet18.yaml", [{"scheme": "xbar_prune", "target": "rows", "ratio": 0.5},
+                                                       {"scheme": "quantize", "bits": 8}], "resnet18_xbar_pruned")
+    pim = _efficiency(accelsim.simulate(HW / "pim_prune.yaml", pruned))
+    rows = []
+    why_isaac = ("accelsim's ISAAC runs 16-bit dense weights and inputs; the ERA-BS chip runs 8-bit power-of-two "
+                 "codes with released bit-columns and skipped zero input slices, but keeps ISAAC's peripheral "
+                 "power and area (ERA-BS's own are not public), synthetic He-normal weights (not a trained "
+                 "ResNet-18's) and a 5 % error budget; the paper's 'up to' figures are its best layers. Throughput: "
+                 "ERA-BS's crossbar layers run ~3x faster than ISAAC's, but its pipeline is then bound by pool1, "
+                 "which accelsim runs on the max-pool units of conv1's few tiles (16 values/cycle each)")
+    why_pim = ("same ISAAC peripherals on both chips, both 8-bit; an ERA-BS weight spans 8 one-bit cell "
+               "columns against 4 two-bit cells on the PIM-Prune-style chip, so it converts more columns per "
+               "weight than its released bit-columns and skipped slices save (energy below 1x), and both "
+               "pipelines end up bound by the same pool1 stage (throughput and area efficiency 1x). "
+               "accelsim's PIM-Prune-style pruning zeroes 50 % of row segments by plain norm, without "
+               "PIM-Prune's retraining")
+    for label, ours, base, published, why in [
+            ("ERA-BS vs ISAAC", era, isaac, {"energy": 43, "area": 78, "throughput": 73}, why_isaac),
+            ("ERA-BS vs PIM-Prune-style", era, pim, {"energy": 5.3, "area": 7.2, "throughput": 32}, why_pim)]:
+        for key, metric in [("energy", "energy efficiency (GOPS/W)"), ("area", "area efficiency (GOPS/s/mm2)"),
+                            ("throughput", "throughput (inferences/s)")]:
+            rows.append({"comparison": label, "metric": metric, "published": f"up to {published[key]}x",
+                         "accelsim": f"{ours[key] / base[key]:.2f}x", "why": why})
+    return rows
+
+
+def sac_comparison() -> list[dict]:
+    sac = _script("sac_vs_eyeriss")
+    eye, chip = sac.figures("eyeriss.yaml", "alexnet_sac.yaml"), sac.figures("sac.yaml", "alexnet_sac.yaml")
+    why = ("SAC's architecture and One-Step Compression are not public: accelsim's SAC-style chip is its own "
+           "model (Eyeriss's array with SOT-MRAM buffers, codebook weights and weight sharing) with the same "
+           "energy anchors as Eyeriss; computational efficiency gains only from the smaller MRAM buffers and "
+           "the shorter run, not from a denser or faster compute fabric")
+    return [{"comparison": "SAC-style vs Eyeriss (AlexNet, pruned + clustered)", "metric": "power efficiency",
+             "published": "2x", "accelsim": f"{chip['gops_per_w'] / eye['gops_per_w']:.2f}x", "why": why},
+            {"comparison": "SAC-style vs Eyeriss (AlexNet, pruned + clustered)", "metric": "computational efficiency",
+             "published": "5x", "accelsim": f"{chip['gops_per_mm2'] / eye['gops_per_mm2']:.2f}x", "why": why}]
+
+
+def nand_spin_comparison(seeds: int, epochs: int) -> list[dict]:
+    train = _script("nand_spin_training")
+    from accelsim.ml.data import load_split
+    from accelsim.ml.training import NandSpinWrites
+
+    split = load_split(0)
+    runs = {p: train.run(split, NandSpinWrites.from_preset(pulse_ns=p, verify=False), list(range(seeds)), epochs)
+            for p in (3.0, 1.0)}
+    c = train.compare(runs[3.0], runs[1.0])
+    why = ("no verify (approximate writes): with accelsim's MTJ model at the chosen program current a 1 ns "
+           "pulse switches 97 % of bits, so MLP accuracy on digits drops far more than the paper's CNN; the SOT "
+           "erase per 8-bit group does not shrink with the program pulse, capping the time and energy savings")
+    return [{"comparison": "NAND-SPIN training, 3 ns -> 1 ns", "metric": "write-phase time saved",
+             "published": "> 67 %", "accelsim": f"{100 * c['time']:.1f} %", "why": why},
+            {"comparison": "NAND-SPIN training, 3 ns -> 1 ns", "metric": "write energy saved",
+             "published": "~ 70 %", "accelsim": f"{100 * c['energy']:.1f} %", "why": why},
+            {"comparison": "NAND-SPIN training, 3 ns -> 1 ns", "metric": "accuracy change",
+             "published": "< 1 % loss", "accelsim": f"{100 * c['accuracy']:+.1f} points", "why": why}]
+
+
+def smart_dnn_comparison() -> list[dict]:
+    from accelsim.workload.compression.pipeline import compress_workload
+
+    import numpy as np
+
+    bucket = _with_compression(WL / "resnet18.yaml", [{"scheme": "binary_bucket", "rel_eps": 0.25}], "bucket")
+    uniform = _with_compression(WL / "resnet18.yaml", [{"scheme": "quantize", "bits": 8}], "q8")
+
+    def footprint(wl) -> tuple[float, float]:
+        out = compress_workload(wl, rng=np.random.default_rng(0))
+        stored = sum(r.hw.stored_bits for r, _ in out.values())
+        weights = sum(layer.weight_count for layer in wl.layers)
+        error = max(r.error["rel_l2"] for r, _ in out.values())
+        return stored / (32 * weights), error
+
+    b, b_err = footprint(bucket)
+    q, q_err = footprint(uniform)
+    why = ("Smart-DNN+ reports memory cost 0.17-0.92 % below prior compressors, not against dense; accelsim "
+           "gives the footprint of its Smart-DNN+-style encoder (form unconfirmed: sign + bucket id, "
+           f"error bound 0.25 alpha; worst layer rel. L2 error {b_err:.3f}) against dense 32-bit and against "
+           f"uniform 8-bit (rel. L2 error {q_err:.3f}) on synthetic ResNet-18 weights")
+    return [{"comparison": "Smart-DNN+-style footprint (ResNet-18)", "metric": "vs dense 32-bit",
+             "published": "(not reported)", "accelsim": f"{100 * b:.2f} % of dense", "why": why},
+            {"comparison": "Smart-DNN+-style footprint (ResNet-18)", "metric": "vs uniform 8-bit",
+             "published": "0.17-0.92 % below prior art", "accelsim": f"{100 * (1 - b / q):.1f} % smaller", "why": why}]
+
+
+def write_section(rows: list[dict], seconds: float) -> None:
+    lines = [BEGIN, "## The seed papers' comparisons", "",
+             f"Written by `python scripts/reproduce_seeds.py` ({seconds:.0f} s on this machine); rerun to refresh.", "",
+             "| comparison | metric | published | accelsim |", "|---|---|---|---|"]
+    lines += [f"| {r['comparison']} | {r['metric']} | {r['published']} | {r['accelsim']} |" for r in rows]
+    lines += ["", "Why they differ:", ""]
+    for label in dict.fromkeys(r["comparison"] for r in rows):
+        why = next(r["why"] for r in rows if r["comparison"] == label)
+        lines.append(f"- **{label}**: {why}.")
+    lines.append(END)
+    path = ROOT / "docs" / "validation.md"
+    text = path.read_text()
+    section = "\n".join(lines)
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    atomic_write_text(path, text)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=3, help="NAND-SPIN training runs averaged")
+    ap.add_argument("--epochs", type=int, default=10, help="NAND-SPIN training epochs")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/validation.md alone")
+    args = ap.parse_args()
+    start = time.perf_counter()
+    rows = pim_comparisons() + sac_comparison() + nand_spin_comparison(args.seeds, args.epochs) + smart_dnn_comparison()
+    width = max(len(r["comparison"]) for r in rows)
+    print(f"{'comparison':<{width}}  {'metric':<30}{'published':>28}{'accelsim':>20}")
+    for r in rows:
+        print(f"{r['comparison']:<{width}}  {r['metric']:<30}{r['published']:>28}{r['accelsim']:>20}")
+    seconds = time.perf_counter() - start
+    if not args.no_write:
+        write_section(rows, seconds)
+        print(f"\nwrote docs/validation.md ({seconds:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
