@@ -46,7 +46,8 @@ def test_every_job_and_layer_is_a_span(fidelity):
     events = trace["traceEvents"]
     assert events[0] == {"ph": "M", "pid": 1, "tid": 0, "name": "process_name",
                          "args": {"name": "accelsim: systolic_32x32 / toy3"}}
-    assert [e["args"]["name"] for e in events if e["name"] == "thread_name"] == ["layers", "pe_array"]
+    assert [e["args"]["name"] for e in events if e["name"] == "thread_name"] == \
+        ["layers", "ifmap_sram", "filter_sram", "pe_array", "ofmap_sram"]
     layers = spans(trace, "layers")
     assert [e["name"] for e in layers] == ["toy_conv1", "toy_conv2", "toy_fc"]
     assert [(e["args"]["start_cycle"], e["args"]["end_cycle"]) for e in layers] == \
@@ -54,7 +55,8 @@ def test_every_job_and_layer_is_a_span(fidelity):
     assert [e["ts"] for e in layers] == [c / 1000.0 for c in result.layers["start_cycle"]]  # 1 GHz: 1 ns = 1e-3 us
     assert [e["args"]["macs"] for e in layers] == list(result.layers["macs"])
     jobs = spans(trace, "pe_array")
-    assert len(jobs) == len(result.trace) == result.layers["folds"].sum() == 13  # toy3 is small: a job per fold
+    # toy3 is small: a job per fold, each a fill of both input buffers, a compute and a drain
+    assert len(jobs) == result.layers["folds"].sum() == 13 and len(result.trace) == 4 * 13
     # the array's busy time per layer is its compute time (no port stalls on this chip)
     busy = pd.DataFrame([e["args"] for e in jobs]).groupby("layer", sort=False)["cycles"].sum()
     assert list(busy) == list(result.layers["compute_cycles"])
@@ -64,7 +66,7 @@ def test_every_job_and_layer_is_a_span(fidelity):
 def test_filters_keep_what_was_asked():
     result = accelsim.simulate(HW, TOY3, trace=True)
     only = chrome_trace(result, layers=["toy_conv2"])
-    assert {e["args"]["layer"] for e in spans(only)} == {"toy_conv2"} and len(spans(only)) == 1 + 10
+    assert {e["args"]["layer"] for e in spans(only)} == {"toy_conv2"} and len(spans(only)) == 1 + 4 * 10
     assert {e["name"] for e in spans(chrome_trace(result, layers=["toy_c*"]))} == {"toy_conv1", "toy_conv2"}
     array = chrome_trace(result, components=["pe_array"])
     assert len(spans(array)) == 13 and all(e["args"]["component"] == "pe_array" for e in spans(array))
@@ -103,7 +105,8 @@ def test_cli_writes_a_loadable_trace(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "accelsim", "trace", str(HW), str(TOY3), "-o", str(out),
                            "--layer", "toy_conv1", "--layer", "toy_fc"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(f"wrote {out}: 5 spans on 2 tracks over 5,225 cycles")  # 2 layers, 1 + 2 folds
+    # 2 layers, 1 + 2 folds, each fold on 4 tracks (two fills, the compute, the drain)
+    assert proc.stdout.startswith(f"wrote {out}: 14 spans on 5 tracks over 5,225 cycles")
     trace = json.loads(out.read_text())
     check_valid(trace)
     assert {e["args"]["layer"] for e in spans(trace)} == {"toy_conv1", "toy_fc"}

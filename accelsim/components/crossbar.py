@@ -109,6 +109,7 @@ class LayerUnit(Component):
             self.count("stall_output", t3 - t2, name)
             arrival = yield from self.server.serialize(job.vectors)
             self.count("busy_cycles", int(env.now) - t3, name)
+            self.ctx.tracer.span(f"crossbars:{name}", plan.unit, name, t3, int(env.now))
             if new_rows:
                 env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
             rows_done = job.done

@@ -58,11 +58,13 @@ class OperandBuffer(Component):
         for job in jobs:
             nbytes = getattr(job, f"{self.operand}_bytes")
             yield from self.channel.reserve(self.hold(nbytes))
+            start = int(self.env.now)
             if self.writer is None:
                 yield from self.channel.send(job, nbytes, reserve=False)
             else:
                 arrival = yield from self.channel.link.serialize(nbytes)
                 self.env.process(self._commit(job, nbytes, arrival))
+            self.span("fill", job.name, start, int(self.env.now))
             self.count("write_bytes", nbytes, job.name)
 
     def _commit(self, job: Job, nbytes: int, arrival: int):
@@ -106,7 +108,9 @@ class OfmapBuffer(Component):
             if job.ofmap_read_bytes:
                 yield from link.serialize(job.ofmap_read_bytes)
                 self.count("write_bytes", job.ofmap_read_bytes, job.name)
+            start = int(self.env.now)
             arrival = yield from link.serialize(job.ofmap_bytes)
+            self.span("drain", job.name, start, int(self.env.now))
             # The latency is pipelined: the next write starts while this one is in flight.
             self.env.process(self._release_at(job, arrival))
             last_arrival = max(last_arrival, arrival)
