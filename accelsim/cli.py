@@ -36,6 +36,8 @@ def cmd_run(args) -> int:
         print(result.summary_text())
         if "rmse" in result.layers:
             cols = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction"]
+            if result.layers.get("injected_bit_flips", 0).sum():
+                cols.append("injected_bit_flips")
             table = result.layers.loc[result.layers["rmse"].notna(), cols].astype({"functional_vectors": int})
             print("\nfunctional: sampled vectors against exact integer math")
             print(table.rename(columns={"functional_vectors": "vectors"}).to_string(

@@ -17,6 +17,19 @@ inf when exact) and `zero_slice_fraction`: the share of (vector, row block, inpu
 crossbar reads whose input slice is all zero -- what a `zero_slice_skipping` chip does not
 spend a read on (NaN on systolic chips).
 
+MRAM cell reliability (crossbar `device` stt_mram / sot_mram / nand_spin with `retention_s` or
+`read_current_ua` set): every stored cell bit flips with probability
+    p = 1 - (1 - p_ret) (1 - p_rd)^n_reads   (= p_ret + n_reads p_rd to first order),
+p_ret = mtj.retention_failure_prob(retention_s, delta), p_rd = mtj.read_disturb_prob(
+read_current_ua, read_pulse, delta, ic0_ua) (0 when read_current_ua = 0), and n_reads = V x S_in:
+the crossbar reads of one sampled group, each of which drives every cell of the array holding
+it (an upper bound: rows with a zero input carry no read current). All flips are applied to
+the cell levels (`slice_weights`, `cell_bits` per cell) before the MVM -- the run sees the
+end-of-run state -- with `inject_bit_flips` from the layer's own fault stream
+default_rng([root, layer, 2]), so weights and inputs draw exactly as without faults; errors
+are against the exact product of the unfaulted weights. `injected_bit_flips` counts the cell
+bits that flipped (0 when nothing is injected, and on systolic chips).
+
 Tensors (`.npz` or a mapping) are keyed `<layer>.weight` -- (Kred, Nout) for one group,
 (groups, Kred, Nout), or the conv weight (K, C/groups, R, S) -- and optionally
 `<layer>.input` -- (vectors, Kred), (groups, vectors, Kred) or the (N, C, H, W) input
@@ -42,12 +55,15 @@ import pandas as pd
 
 from accelsim.config.schema import HardwareConfig
 from accelsim.errors import InputError
-from accelsim.kernels import CrossbarSpec, slice_inputs, crossbar_mvm, exact_matmul, int_matmul
+from accelsim.devices import mtj
+from accelsim.kernels import (CrossbarSpec, crossbar_mvm, crossbar_mvm_levels, exact_matmul, inject_bit_flips,
+                              int_matmul, slice_inputs, slice_weights)
 from accelsim.workload import Layer, Workload
 
 DEFAULT_VECTORS = 256
 SYSTOLIC_ACC_BITS = 32
-COLUMNS = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction"]
+COLUMNS = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction",
+           "injected_bit_flips"]
 
 
 def run_functional(
@@ -74,7 +90,8 @@ def run_functional(
         x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
                     np.random.default_rng([root, i, 1]), source)
         try:
-            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits)})
+            faults = np.random.default_rng([root, i, 2])  # own stream: other draws unchanged
+            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits, faults)})
         except ValueError as exc:  # what the kernels cannot represent, e.g. > 16-bit operands
             raise InputError(f"functional mode: {exc}", source, f"layer {layer.name!r}") from None
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -240,16 +257,17 @@ def _patches(layer: Layer, fmap: np.ndarray, pick: np.ndarray) -> np.ndarray:
 
 # --- the datapath ----------------------------------------------------------------------------
 
-def _compare(hw: HardwareConfig, x: np.ndarray, w: np.ndarray, in_bits: int, w_bits: int) -> dict:
+def _compare(hw: HardwareConfig, x: np.ndarray, w: np.ndarray, in_bits: int, w_bits: int,
+             faults: np.random.Generator | None = None) -> dict:
     signed_in = bool(x.size and x.min() < 0)
     err_sq = ref_sq = 0.0
     max_err = 0.0
-    zero = reads = 0
+    zero = reads = flips = 0
     for xg, wg in zip(x, w):
         exact = exact_matmul(xg, wg)
         if hw.compute.type == "crossbar":
-            y, stats = _crossbar(hw, xg, wg, in_bits, w_bits, signed_in)
-            zero, reads = zero + stats.skippable_reads, reads + stats.reads
+            y, stats, n_flip = _crossbar(hw, xg, wg, in_bits, w_bits, signed_in, faults)
+            zero, reads, flips = zero + stats.skippable_reads, reads + stats.reads, flips + n_flip
         else:
             y = _systolic(xg, wg, in_bits, w_bits, signed_in)
         err = np.asarray(y, dtype=np.float64) - exact
@@ -268,16 +286,38 @@ def _compare(hw: HardwareConfig, x: np.ndarray, w: np.ndarray, in_bits: int, w_b
         "rmse": float(np.sqrt(err_sq / count)),
         "snr_db": float(snr),
         "zero_slice_fraction": zero / reads if reads else float("nan"),
+        "injected_bit_flips": flips,
     }
 
 
-def _crossbar(hw, x, w, in_bits, w_bits, signed_in):
+def _crossbar(hw, x, w, in_bits, w_bits, signed_in, faults=None):
+    """(y, stats, flipped cell bits) for one group."""
     ima = hw.compute.tile.ima
     xbar = ima.crossbar
-    return crossbar_mvm(
-        x, w, input_bits=in_bits, weight_bits=w_bits, dac_bits=ima.dac.bits, cell_bits=xbar.cell_bits,
-        rows=xbar.rows, cols=xbar.cols, adc_bits=ima.adc.bits + int(ima.adc.flip_encoding),
-        input_signed=signed_in, weight_signed=True, weight_encoding=xbar.weight_encoding, return_stats=True)
+    kw = dict(input_bits=in_bits, weight_bits=w_bits, dac_bits=ima.dac.bits, cell_bits=xbar.cell_bits,
+              rows=xbar.rows, cols=xbar.cols, adc_bits=ima.adc.bits + int(ima.adc.flip_encoding),
+              input_signed=signed_in, weight_signed=True, weight_encoding=xbar.weight_encoding)
+    if faults is None or not xbar.reliability_faults:  # the fault-free path, unchanged
+        return (*crossbar_mvm(x, w, return_stats=True, **kw), 0)
+    spec = CrossbarSpec(**kw)
+    levels = slice_weights(w, spec)  # (sides, S_w, K, N) cell levels: the stored bits
+    p = cell_flip_prob(xbar, reads=x.shape[0] * spec.input_slices)
+    hit = inject_bit_flips(levels, bits=xbar.cell_bits, rate=p, rng=faults)
+    y, stats = crossbar_mvm_levels(x, hit.astype(np.float64), spec, return_stats=True)
+    return y, stats, int(np.bitwise_count(levels ^ hit).sum())
+
+
+def cell_flip_prob(xbar, reads: int) -> float:
+    """Probability a stored MRAM cell bit has flipped after `retention_s` and `reads` reads:
+    1 - (1 - p_ret)(1 - p_rd)^reads (module doc)."""
+    p_ret = float(mtj.retention_failure_prob(xbar.retention_s, xbar.delta))
+    p_rd = 0.0
+    if xbar.read_current_ua > 0:
+        p_rd = float(mtj.read_disturb_prob(xbar.read_current_ua, xbar.read_pulse, delta=xbar.delta,
+                                           ic0_ua=xbar.ic0_ua))
+    with np.errstate(divide="ignore"):  # p_ret or p_rd == 1: log1p(-1) = -inf, p = 1
+        keep = np.log1p(-p_ret) + reads * np.log1p(-p_rd)
+    return float(min(1.0, -np.expm1(keep)))
 
 
 def _systolic(x, w, in_bits, w_bits, signed_in) -> np.ndarray:

@@ -143,6 +143,38 @@ def bit_flips(words, u, *, bits, rate, signed=False, stuck_at_0=None, stuck_at_1
     return pat.reshape(words.shape)
 
 
+
+def flip_gaps(n_bits, rate, rng):
+    """Skip sampling's draws: chunks of Geometric(rate) gaps until they pass bit n_bits - 1."""
+    if n_bits == 0 or rate == 0.0:
+        return np.zeros(0, dtype=np.int64)
+    m = min(n_bits + 1, 16 + int(np.ceil(n_bits * rate + 4 * np.sqrt(n_bits * rate * (1 - rate)))))
+    gaps, end = [], 0
+    while end < n_bits + 1:
+        for g in rng.geometric(rate, size=m):
+            gaps.append(int(g))
+            end += min(int(g), n_bits + 1)
+    return np.array(gaps, dtype=np.int64)
+
+
+def sparse_bit_flips(words, gaps, *, bits, signed=False, stuck_at_0=None, stuck_at_1=None):
+    """Walk the bits word by word, LSB first, flipping one bit per gap; then stuck-at."""
+    words = np.asarray(words, dtype=np.int64)
+    pat = (words & (2**bits - 1)).reshape(-1).copy()
+    pos = -1
+    for g in gaps:  # one flip at a time
+        pos += int(g)
+        if pos >= pat.size * bits:
+            break
+        pat[pos // bits] ^= 1 << (pos % bits)
+    if stuck_at_0 is not None:
+        pat = pat & ~np.broadcast_to(np.asarray(stuck_at_0, dtype=np.int64), words.shape).reshape(-1)
+    if stuck_at_1 is not None:
+        pat = pat | np.broadcast_to(np.asarray(stuck_at_1, dtype=np.int64), words.shape).reshape(-1)
+    if signed:
+        pat = np.where(pat >= 2 ** (bits - 1), pat - 2**bits, pat)
+    return pat.reshape(words.shape)
+
 def stuck_at_masks(u, *, bits, p_sa0, p_sa1):
     sa0 = np.zeros(u.shape[0], dtype=np.int64)
     sa1 = np.zeros(u.shape[0], dtype=np.int64)

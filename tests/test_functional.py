@@ -180,3 +180,73 @@ def test_unrepresentable_operands_are_input_errors(tmp_yaml):
     wide = load_workload(_gemm_workload(tmp_yaml, act_bits=20, weight_bits=20))
     with pytest.raises(InputError, match="functional mode"):
         run_functional(load_hardware(SYSTOLIC), wide, np.random.default_rng(0))
+
+
+# --- MRAM retention and read-disturb faults ------------------------------------------------------
+MRAM = ROOT / "hwconfigs" / "mram_crossbar.yaml"  # stt_mram, 1-bit cells
+XBAR = "compute.tile.ima.crossbar."
+
+
+def _mram(**fields):
+    return load_hardware(MRAM, {"compute.precision": "layer", **{XBAR + k: v for k, v in fields.items()}})
+
+
+def test_reliability_defaults_leave_results_bit_identical():
+    wl = load_workload(TOY3)
+    plain = run_functional(_mram(), wl, np.random.default_rng(3), vectors=16)
+    # fields given but nothing to inject (no retention time, no read current): same frame
+    idle = run_functional(_mram(delta=40.0, ic0_ua=30.0, read_pulse_ns=5.0), wl, np.random.default_rng(3), vectors=16)
+    pd.testing.assert_frame_equal(plain, idle)
+    assert (plain["injected_bit_flips"] == 0).all() and (plain["max_abs_error"] == 0).all()
+    assert not _mram().compute.tile.ima.crossbar.reliability_faults
+
+
+def test_retention_at_delta_40_flips_one_minus_one_over_e(tmp_yaml):
+    from accelsim.devices import mtj
+    from accelsim.functional import cell_flip_prob
+
+    t_ret = float(mtj.retention_time_s(40.0))  # tau0 e^40 = 7.46 years
+    assert t_ret / mtj.SECONDS_PER_YEAR == pytest.approx(7.46, abs=0.01)
+    hw = _mram(delta=40.0, retention_s=t_ret)
+    xbar = hw.compute.tile.ima.crossbar
+    assert cell_flip_prob(xbar, reads=123) == pytest.approx(1 - np.exp(-1), rel=1e-12)  # no read current
+    # 8-bit offset weights in 1-bit cells: 64 x 32 weights x 8 cells = 16,384 stored bits
+    wl = load_workload(_gemm_workload(tmp_yaml, m=8, k=64, n=32, act_bits=8, weight_bits=8))
+    frame = run_functional(hw, wl, np.random.default_rng(0))
+    p, n = 1 - np.exp(-1), 64 * 32 * 8
+    assert abs(frame.loc[0, "injected_bit_flips"] / n - p) < 5 * np.sqrt(p * (1 - p) / n)
+    assert frame.loc[0, "max_abs_error"] > 0 and frame.loc[0, "rmse"] > 0
+    # same seed, same flips; the weights and inputs are drawn as without faults
+    pd.testing.assert_frame_equal(frame, run_functional(hw, wl, np.random.default_rng(0)))
+    plain = run_functional(_mram(), wl, np.random.default_rng(0))
+    assert frame.loc[0, "zero_slice_fraction"] == plain.loc[0, "zero_slice_fraction"]
+
+
+def test_delta_80_retains_everything():
+    t = 10 * 365.25 * 24 * 3600.0  # ten years against tau0 e^80 ~ 1.8e18 years
+    frame = run_functional(_mram(delta=80.0, retention_s=t, read_current_ua=10.0), load_workload(TOY3),
+                           np.random.default_rng(0), vectors=16)
+    assert (frame["injected_bit_flips"] == 0).all() and (frame["max_abs_error"] == 0).all()
+
+
+def test_read_disturb_probability():
+    from accelsim.devices import mtj
+    from accelsim.functional import cell_flip_prob
+
+    xbar = _mram(delta=40.0, read_current_ua=20.0).compute.tile.ima.crossbar
+    assert xbar.read_pulse == xbar.read_latency_ns  # default pulse: one array read
+    p_rd = float(mtj.read_disturb_prob(20.0, xbar.read_latency_ns, delta=40.0, ic0_ua=40.0))
+    assert p_rd == pytest.approx(xbar.read_latency_ns * np.exp(-20.0), rel=1e-6)  # (t/tau0) e^{-Δ(1-I/Ic0)}
+    assert cell_flip_prob(xbar, reads=1000) == pytest.approx(1 - (1 - p_rd) ** 1000, rel=1e-9)
+    assert cell_flip_prob(xbar, reads=1000) == pytest.approx(1000 * p_rd, rel=1e-4)  # first order: the sum
+    frame = run_functional(_mram(delta=20.0, read_current_ua=20.0), load_workload(TOY3),
+                           np.random.default_rng(0), vectors=16)
+    assert frame["injected_bit_flips"].sum() > 0 and frame["max_abs_error"].max() > 0
+
+
+def test_mram_reliability_fields_on_reram_are_config_errors():
+    from accelsim.errors import ConfigError
+
+    for field, value in (("retention_s", 1.0), ("delta", 40.0), ("read_current_ua", 5.0)):
+        with pytest.raises(ConfigError, match=f"{field} applies only to MRAM cells.*device is reram"):
+            load_hardware(ISAAC, {XBAR + field: value})

@@ -32,7 +32,7 @@ layers:
 @pytest.mark.parametrize("old,new,key,reason", [
     ("rows: 8", "rows: -8", "compute.rows", "greater than 0"),
     ("rows: 8", "rows: eight", "compute.rows", "valid integer"),
-    ("rows: 8, ", "rows: 8, colour: red, ", "compute.colour", "unknown key; valid keys here: cols, dataflow"),
+    ("rows: 8, ", "rows: 8, colour: red, ", "compute.colour", "unknown key (did you mean 'cols'?); valid keys here: "),
     ("dataflow: ws", "dataflow: xs", "compute.dataflow", "'os', 'ws', 'is' or 'rs'"),
     ("clock_mhz: 1000", "clock_mhz: 0", "clock_mhz", "greater than 0"),
     ("clock_mhz: 1000\n", "", "clock_mhz", "required key is missing"),

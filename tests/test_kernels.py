@@ -301,21 +301,98 @@ def test_bit_flips_match_oracle(seed, bits, n, signed, per_bit, stuck):
 def test_bit_flips_closed_forms_and_draw_order():
     words = np.arange(256).reshape(16, 16)
     rng = np.random.default_rng(0)
-    np.testing.assert_array_equal(K.inject_bit_flips(words, bits=8, rate=0.0, rng=rng), words)
-    np.testing.assert_array_equal(K.inject_bit_flips(words, bits=8, rate=1.0, rng=rng), 255 - words)
-    signed = np.arange(-128, 128)
-    np.testing.assert_array_equal(K.inject_bit_flips(signed, bits=8, rate=1.0, rng=rng, signed=True), ~signed)
-    # documented draw order: rng.random((words.size, bits))
-    a = K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(42))
+    for method in ("dense", "sparse"):
+        np.testing.assert_array_equal(K.inject_bit_flips(words, bits=8, rate=0.0, rng=rng, method=method), words)
+        np.testing.assert_array_equal(K.inject_bit_flips(words, bits=8, rate=1.0, rng=rng, method=method),
+                                      255 - words)
+        signed = np.arange(-128, 128)
+        np.testing.assert_array_equal(
+            K.inject_bit_flips(signed, bits=8, rate=1.0, rng=rng, signed=True, method=method), ~signed)
+    # documented dense draw order: rng.random((words.size, bits))
+    a = K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(42), method="dense")
     u = np.random.default_rng(42).random((words.size, 8))
     np.testing.assert_array_equal(a, K.apply_bit_flips(words, u, bits=8, rate=0.3))
-    np.testing.assert_array_equal(a, K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(42)))
-    assert not np.array_equal(a, K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(43)))
+    np.testing.assert_array_equal(a, K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(42),
+                                                        method="dense"))
+    assert not np.array_equal(a, K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(43),
+                                                    method="dense"))
+    # documented sparse draw order (the default for a scalar rate): rng.geometric chunks
+    b = K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(42))
+    m = K.faults.gap_chunk(words.size * 8, 0.3)
+    gaps = np.random.default_rng(42).geometric(0.3, size=m)
+    assert gaps.sum() >= words.size * 8 + 1  # one chunk (mean + 4 sigma) covers every bit here
+    np.testing.assert_array_equal(b, K.apply_sparse_bit_flips(words, gaps, bits=8))
+    np.testing.assert_array_equal(b, K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(42)))
+    assert not np.array_equal(b, K.inject_bit_flips(words, bits=8, rate=0.3, rng=np.random.default_rng(43)))
+    # rate 0 draws nothing
+    r0 = np.random.default_rng(1)
+    K.inject_bit_flips(words, bits=8, rate=0.0, rng=r0)
+    assert r0.random() == np.random.default_rng(1).random()
     # stuck-at wins over the data: all-stuck-at-1 reads 255, all-stuck-at-0 reads 0
     ones = np.full(words.shape, 255)
     np.testing.assert_array_equal(K.inject_bit_flips(words, bits=8, rate=0.5, rng=rng, stuck_at_1=ones), ones)
     np.testing.assert_array_equal(K.inject_bit_flips(words, bits=8, rate=0.5, rng=rng, stuck_at_0=255), 0 * words)
 
+
+
+@FAST
+@given(seed=st.integers(0, 2**32 - 1), bits=st.integers(1, 20), n=st.integers(0, 60), signed=st.booleans(),
+       rate=st.one_of(st.sampled_from([0.0, 1e-3, 0.5, 1.0]), st.floats(0.0, 1.0)), stuck=st.booleans())
+def test_sparse_bit_flips_match_oracle(seed, bits, n, signed, rate, stuck):
+    rng = np.random.default_rng(seed)
+    words = rng_ints(rng, bits, signed, (n,))
+    sa0 = sa1 = None
+    if stuck:
+        sa0 = rng.integers(0, 2**bits, n)
+        sa1 = rng.integers(0, 2**bits, n) & ~sa0
+    kw = dict(bits=bits, signed=signed, stuck_at_0=sa0, stuck_at_1=sa1)
+    # the draws: same calls, same values
+    gaps = K.flip_gaps(n * bits, rate, np.random.default_rng(seed + 1))
+    np.testing.assert_array_equal(gaps, naive.flip_gaps(n * bits, rate, np.random.default_rng(seed + 1)))
+    want = naive.sparse_bit_flips(words, gaps, **kw)
+    np.testing.assert_array_equal(K.apply_sparse_bit_flips(words, gaps, **kw), want)
+    np.testing.assert_array_equal(K.inject_bit_flips(words, rate=rate, rng=np.random.default_rng(seed + 1), **kw),
+                                  want)
+    # the flip count is the number of bits that differ before the stuck-at masks
+    _, count = K.apply_sparse_bit_flips(words, gaps, bits=bits, signed=signed, return_count=True)
+    diff = (words ^ naive.sparse_bit_flips(words, gaps, bits=bits, signed=signed)) & (2**bits - 1)
+    assert count == sum(bin(int(v)).count("1") for v in diff)
+
+
+def test_sparse_and_dense_flips_have_the_same_distribution():
+    # 20,000 words x 12 bits at rate 0.05, fixed seeds. Compared: the flip frequency of every
+    # bit position (each within 5 binomial sigma of the rate) and the histogram of flips per
+    # word (two-sample chi-square over bins with >= 20 expected counts, p-value > 1e-4).
+    n, bits, rate = 20_000, 12, 0.05
+    zero = np.zeros(n, dtype=np.int64)
+    sparse = K.inject_bit_flips(zero, bits=bits, rate=rate, rng=np.random.default_rng(21), method="sparse")
+    dense = K.inject_bit_flips(zero, bits=bits, rate=rate, rng=np.random.default_rng(22), method="dense")
+    tol = 5 * math.sqrt(rate * (1 - rate) / n)
+    for out in (sparse, dense):
+        freq = np.array([((out >> b) & 1).mean() for b in range(bits)])
+        assert np.all(np.abs(freq - rate) <= tol), freq
+    hist = [np.bincount(popcount(out), minlength=bits + 1) for out in (sparse, dense)]
+    expect = n * np.array([math.comb(bits, k) * rate**k * (1 - rate) ** (bits - k) for k in range(bits + 1)])
+    keep = expect >= 20
+    a, b = hist[0][keep], hist[1][keep]
+    chi2 = float((((a - b) ** 2) / (a + b)).sum())  # two-sample chi-square, equal sample sizes
+    from scipy.stats import chi2 as chi2_dist
+
+    assert chi2_dist.sf(chi2, keep.sum() - 1) > 1e-4, (a, b)
+    # and each matches the binomial law itself
+    for h in hist:
+        assert chi2_dist.sf(float((((h[keep] - expect[keep]) ** 2) / expect[keep]).sum()), keep.sum() - 1) > 1e-4
+
+
+def test_sparse_flips_tiny_rate_and_many_chunks():
+    # rate 1e-300: numpy clips the gap at INT64_MAX; nothing flips and nothing overflows
+    words = np.arange(1000) % 256
+    np.testing.assert_array_equal(K.inject_bit_flips(words, bits=8, rate=1e-300, rng=np.random.default_rng(0)),
+                                  words)
+    # several chunks: the concatenation is what the oracle draws
+    gaps = K.flip_gaps(50, 0.99, np.random.default_rng(3))
+    assert gaps.size >= K.faults.gap_chunk(50, 0.99)
+    np.testing.assert_array_equal(gaps, naive.flip_gaps(50, 0.99, np.random.default_rng(3)))
 
 def test_bit_flip_rates_per_position():
     rate = np.array([0.0, 0.01, 0.1, 0.5, 0.9, 1.0])
@@ -356,6 +433,16 @@ def test_fault_validation():
         K.stuck_at_masks(4, bits=4, p_sa0=0.6, p_sa1=0.6, rng=np.random.default_rng())
     with pytest.raises(ValueError, match="broadcast"):
         K.inject_bit_flips(w, bits=4, rate=0.1, rng=np.random.default_rng(), stuck_at_0=np.zeros(3, dtype=int))
+    with pytest.raises(ValueError, match="scalar rate"):
+        K.inject_bit_flips(w, bits=4, rate=[0.1] * 4, rng=np.random.default_rng(), method="sparse")
+    with pytest.raises(ValueError, match="method"):
+        K.inject_bit_flips(w, bits=4, rate=0.1, rng=np.random.default_rng(), method="fast")
+    with pytest.raises(ValueError, match="gaps"):
+        K.apply_sparse_bit_flips(w, np.array([1, 0]), bits=4)
+    with pytest.raises(ValueError, match="words values must fit 2-bit"):
+        K.inject_bit_flips(w + 1, bits=2, rate=0.1, rng=np.random.default_rng(), method="sparse")
+    with pytest.raises(ValueError, match="n_bits"):
+        K.flip_gaps(-1, 0.1, np.random.default_rng())
 
 
 # ------------------------------------------------------------------ stochastic writes

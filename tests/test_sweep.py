@@ -103,14 +103,14 @@ def test_expressions_are_evaluated_safely():
 
 
 @pytest.mark.parametrize("body, key, reason", [
-    ("axes: {compute.rowz: [1]}", "axes.compute.rowz", "unknown key; valid keys here:"),
+    ("axes: {compute.rowz: [1]}", "axes.compute.rowz", "unknown key (did you mean 'rows'?); valid keys here:"),
     ("axes: {computer.rows: [1]}", "axes.computer.rows", "no such section"),
     ("axes: {compute.rows: {range: {start: 1, stop: 4, step: 0}}}", "axes.compute.rows.range.step", "greater than 0"),
     ("axes: {compute.rows: {values: [1], range: {start: 1, stop: 2, step: 1}}}", "axes.compute.rows",
      "exactly one of values, range, logrange"),
     ("axes: {compute.rows: 32}", "axes.compute.rows", "expected a list of values"),
     ("axes: {workload.defaults.batchh: [1]}", "axes.workload.defaults.batchh", "unknown key"),
-    ("axis: {compute.rows: [1]}", "axis", "unknown key; valid keys here: axes,"),
+    ("axis: {compute.rows: [1]}", "axis", "unknown key (did you mean 'axes'?); valid keys here: axes,"),
     ("sampling: {method: random}", "sampling", "random sampling needs `points`"),
     ("constraints: ['__import__(\"os\")']", "constraints.0", "is not allowed here"),
     ("constraints: ['compute.colz > 1']", "constraints.0", "unknown name 'compute.colz'"),

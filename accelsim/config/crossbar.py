@@ -18,6 +18,8 @@ from accelsim.config.blocks import Block, CountedBlock
 from accelsim.config.mram import BufferTechnology
 
 DEVICES = ("reram", "stt_mram", "sot_mram", "nand_spin")
+MRAM_DEVICES = ("stt_mram", "sot_mram", "nand_spin")
+MRAM_RELIABILITY = frozenset({"delta", "ic0_ua", "retention_s", "read_current_ua", "read_pulse_ns"})
 
 
 class Crossbar(Block):
@@ -32,12 +34,44 @@ class Crossbar(Block):
     r_off_ohm: float = Field(default=1e6, gt=0, description="high-resistance state")
     weight_encoding: Literal["offset", "differential"] = Field(
         default="offset", description="signed weights: biased by 2^(bits-1), or +/- column pairs")
+    # MRAM cell reliability (functional mode only; see docs/accuracy.md): bit flips of the
+    # stored weights from retention loss and read disturb. Defaults inject nothing.
+    delta: float = Field(default=60.0, gt=0, description="MRAM only: thermal stability factor of the cells")
+    ic0_ua: float = Field(default=40.0, gt=0, description="MRAM only: critical switching current")
+    retention_s: float = Field(
+        default=0.0, ge=0, description="MRAM only: time since the weights were written (0 = no retention loss)")
+    read_current_ua: float = Field(
+        default=0.0, ge=0, description="MRAM only: read current through a cell (0 = no read disturb)")
+    read_pulse_ns: float | None = Field(
+        default=None, gt=0, description="MRAM only: read pulse width (default: read_latency_ns)")
 
     @model_validator(mode="after")
     def _ratio(self):
         if self.r_off_ohm <= self.r_on_ohm:
             raise ValueError("r_off_ohm must exceed r_on_ohm")
         return self
+
+    @model_validator(mode="after")
+    def _mram_fields(self):
+        # non-default values are rejected rather than ignored: a ReRAM config asking for
+        # retention or disturb errors would otherwise silently run fault-free. (Compared with
+        # the defaults, not model_fields_set: configs are dumped and revalidated elsewhere.)
+        given = sorted(f for f in MRAM_RELIABILITY if getattr(self, f) != type(self).model_fields[f].default)
+        if self.device not in MRAM_DEVICES and given:
+            verb = "applies" if len(given) == 1 else "apply"
+            raise ValueError(f"{', '.join(given)} {verb} only to MRAM cells (device stt_mram, sot_mram or "
+                             f"nand_spin); device is {self.device}")
+        return self
+
+    @property
+    def reliability_faults(self) -> bool:
+        """True when functional mode injects retention / read-disturb flips into the cells."""
+        return self.device in MRAM_DEVICES and (self.retention_s > 0 or self.read_current_ua > 0)
+
+    @property
+    def read_pulse(self) -> float:
+        """Read pulse width in ns (`read_pulse_ns`, or the array read latency)."""
+        return self.read_latency_ns if self.read_pulse_ns is None else self.read_pulse_ns
 
 
 class Adc(Block):

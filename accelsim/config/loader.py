@@ -77,9 +77,14 @@ def error_from_validation(exc: ValidationError, model: type[BaseModel], source: 
     key = ".".join(loc) or None
     kind = first["type"]
     if kind == "extra_forbidden":
+        import difflib
+
         valid = _valid_keys(model, list(first["loc"])[:-1])
-        hint = f"; valid keys here: {', '.join(valid)}" if valid else ""
-        return error(f"unknown key{hint}", source, key)
+        close = difflib.get_close_matches(loc[-1], valid, n=1) if loc else []
+        reason = "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
+        if valid:
+            reason += f"; valid keys here: {', '.join(valid)}"
+        return error(reason, source, key)
     if kind == "missing":
         return error("required key is missing", source, key)
     message = first["msg"]

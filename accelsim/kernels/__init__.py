@@ -16,7 +16,13 @@ from accelsim.kernels.crossbar import (
     slice_inputs,
     slice_weights,
 )
-from accelsim.kernels.faults import apply_bit_flips, inject_bit_flips, stuck_at_masks
+from accelsim.kernels.faults import (
+    apply_bit_flips,
+    apply_sparse_bit_flips,
+    flip_gaps,
+    inject_bit_flips,
+    stuck_at_masks,
+)
 from accelsim.kernels.mac import exact_matmul, int_matmul
 from accelsim.kernels.variation import apply_level_variation, crossbar_mvm_variation, perturb_levels
 from accelsim.kernels.writes import apply_stochastic_write, stochastic_write
@@ -27,11 +33,13 @@ __all__ = [
     "CrossbarStats",
     "apply_bit_flips",
     "apply_level_variation",
+    "apply_sparse_bit_flips",
     "apply_stochastic_write",
     "crossbar_mvm",
     "crossbar_mvm_levels",
     "crossbar_mvm_variation",
     "exact_matmul",
+    "flip_gaps",
     "inject_bit_flips",
     "int_matmul",
     "perturb_levels",

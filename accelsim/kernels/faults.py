@@ -11,9 +11,27 @@ words in C order of the flattened input, bit 0 first. Bit b of word i flips iff
 stuck at 0 iff u < p_sa0 and stuck at 1 iff p_sa0 <= u < p_sa0 + p_sa1, so a cell
 is never both. Stuck-at masks are applied after flips (a stuck cell reads its stuck
 value whatever was written or disturbed): ``out = (flipped & ~sa0) | sa1``.
+
+Sparse path (`inject_bit_flips(..., method="sparse")`, the default for a scalar rate):
+the ``n = words.size * bits`` stored bits are numbered ``j = i * bits + b`` (word i in
+C order, bit b LSB first) and the flipped ones are found by skip sampling: the gaps
+between consecutive flipped bits are i.i.d. Geometric(rate) on {1, 2, ...}, so the first
+flipped bit is ``g_1 - 1``, the next ``g_1 + g_2 - 1``, ... until a position reaches n.
+This is exactly "each bit flips independently with probability rate" -- the same
+distribution as the dense path, with work proportional to the number of flips.
+Draw order (`flip_gaps`): nothing if ``n == 0`` or ``rate == 0``; otherwise chunks of
+``m = min(n + 1, 16 + ceil(n r + 4 sqrt(n r (1 - r))))`` gaps, each chunk
+``rng.geometric(rate, size=m)``, until the gaps drawn so far (each clipped at n + 1) sum to
+at least n + 1. One chunk almost always suffices (its size is the mean plus 4 sigma).
+Different rates do not share random numbers: unlike the dense path, a bit that flips at
+one rate need not flip at a larger one with the same seed (use the dense path for
+common-random-number sweeps).
 """
 
 from __future__ import annotations
+
+import math
+from typing import Literal
 
 import numpy as np
 
@@ -68,6 +86,55 @@ def _stuck_masks(u, p0, p1, sa0, sa1):
         sa1[i] = m1
 
 
+@njit()
+def _sparse_flip_bits(words, gaps, bits, signed, out):
+    """Copy with range check, then XOR the bits at positions cumsum(gaps) - 1 below n.
+
+    Words stay sign-extended, so flipping the sign bit of a signed word XORs every bit
+    from bits-1 up (mask -2^(bits-1)); no sign-extension pass. Returns (bad words, flips).
+    """
+    sign = 1 << (bits - 1)
+    lo = -sign if signed else 0
+    hi = sign - 1 if signed else (1 << bits) - 1
+    bad = 0
+    for i in range(words.shape[0]):
+        v = words[i]
+        if v < lo or v > hi:
+            bad += 1
+        out[i] = v
+    n = words.shape[0] * bits
+    pos = -1
+    flips = 0
+    for k in range(gaps.shape[0]):
+        g = gaps[k]
+        if g > n - 1 - pos:  # next flip would be past the last bit (no overflow for huge gaps)
+            break
+        pos += g
+        i = pos // bits
+        b = pos - i * bits
+        out[i] ^= -sign if (signed and b == bits - 1) else (1 << b)
+        flips += 1
+    return bad, flips
+
+
+@njit()
+def _stuck_at(out, sa0, sa1, bits, signed):
+    """Stuck-at masks on bits-wide patterns, then sign-extend (after the flips)."""
+    width = (1 << bits) - 1
+    sign = 1 << (bits - 1)
+    has0 = sa0.shape[0] > 0
+    has1 = sa1.shape[0] > 0
+    for i in range(out.shape[0]):
+        pat = out[i] & width
+        if has0:
+            pat &= ~sa0[i]
+        if has1:
+            pat |= sa1[i]
+        if signed:
+            pat = (pat ^ sign) - sign
+        out[i] = pat
+
+
 _NONE = np.zeros(0, dtype=np.int64)
 
 
@@ -111,6 +178,76 @@ def apply_bit_flips(
     return out.reshape(arr.shape)
 
 
+def gap_chunk(n_bits: int, rate: float) -> int:
+    """Gaps per `rng.geometric` call of the sparse sampler: mean flips + 4 sigma + 16, at most n + 1."""
+    nr = n_bits * rate
+    return min(n_bits + 1, 16 + math.ceil(nr + 4.0 * math.sqrt(nr * (1.0 - rate))))
+
+
+def _scalar_rate(rate: object) -> float:
+    """A scalar probability, checked with plain float compares (check_probability costs ~8 us)."""
+    try:
+        r = float(rate)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"rate must be a probability in [0, 1], got {rate!r}") from None
+    if not 0.0 <= r <= 1.0:  # also rejects NaN
+        raise ValueError(f"rate must be a probability in [0, 1], got {rate!r}")
+    return r
+
+
+def _draw_gaps(n: int, r: float, rng: np.random.Generator) -> np.ndarray:
+    if n == 0 or r == 0.0:
+        return np.zeros(0, dtype=np.int64)
+    m = gap_chunk(n, r)
+    chunks, covered = [], 0
+    while covered < n + 1:
+        g = rng.geometric(r, size=m)
+        chunks.append(g)
+        covered += int(np.minimum(g, n + 1).sum())  # clip: numpy returns INT64_MAX for tiny rates
+    return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+
+
+def flip_gaps(n_bits: int, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """The sparse sampler's draws for `n_bits` bits at a uniform `rate` (module doc):
+    Geometric(rate) gaps in chunks of `gap_chunk` until they cover n_bits + 1."""
+    if isinstance(n_bits, (bool, np.bool_)) or not isinstance(n_bits, (int, np.integer)) or n_bits < 0:
+        raise ValueError(f"n_bits must be an integer >= 0, got {n_bits!r}")
+    return _draw_gaps(int(n_bits), _scalar_rate(rate), check_rng(rng))
+
+
+def apply_sparse_bit_flips(
+    words: np.ndarray,
+    gaps: np.ndarray,
+    *,
+    bits: int,
+    signed: bool = False,
+    stuck_at_0: np.ndarray | None = None,
+    stuck_at_1: np.ndarray | None = None,
+    return_count: bool = False,
+) -> np.ndarray | tuple[np.ndarray, int]:
+    """Flip bit ``j = i * bits + b`` at every ``j = g_1 + ... + g_k - 1 < words.size * bits``
+    (pre-drawn gaps, see `flip_gaps`), then apply stuck-at masks as `apply_bit_flips` does.
+
+    With ``return_count=True`` also returns the number of bits flipped (before stuck-at).
+    """
+    nb = check_bits("bits", bits, 1, 62)
+    arr = as_int_array("words", words)
+    g = as_int_array("gaps", gaps).reshape(-1)
+    if g.size and int(g.min()) < 1:
+        raise ValueError("gaps must be integers >= 1")
+    sa0 = _NONE if stuck_at_0 is None else _mask("stuck_at_0", stuck_at_0, arr.shape, nb)
+    sa1 = _NONE if stuck_at_1 is None else _mask("stuck_at_1", stuck_at_1, arr.shape, nb)
+    out = np.empty(arr.size, dtype=np.int64)
+    bad, flips = _sparse_flip_bits(np.ascontiguousarray(arr.reshape(-1)), np.ascontiguousarray(g), nb,
+                                   bool(signed), out)
+    if bad:
+        check_fits("words", arr, nb, bool(signed))  # raises with the offending range
+    if sa0.size or sa1.size:
+        _stuck_at(out, sa0, sa1, nb, bool(signed))
+    out = out.reshape(arr.shape)
+    return (out, int(flips)) if return_count else out
+
+
 def inject_bit_flips(
     words: np.ndarray,
     *,
@@ -120,10 +257,26 @@ def inject_bit_flips(
     signed: bool = False,
     stuck_at_0: np.ndarray | None = None,
     stuck_at_1: np.ndarray | None = None,
+    method: Literal["auto", "sparse", "dense"] = "auto",
 ) -> np.ndarray:
-    """`apply_bit_flips` with uniforms drawn from `rng` as ``rng.random((words.size, bits))``."""
+    """Flip every stored bit independently with probability `rate`, then apply stuck-at masks.
+
+    method "sparse" (the "auto" choice for a scalar rate): skip sampling, draws `flip_gaps`,
+    work proportional to the flips. "dense" (the "auto" choice for per-bit-position rates):
+    ``rng.random((words.size, bits))`` then `apply_bit_flips`. Same distribution, different
+    draws (module doc).
+    """
     nb = check_bits("bits", bits, 1, 62)
+    if method not in ("auto", "sparse", "dense"):
+        raise ValueError(f"method must be 'auto', 'sparse' or 'dense', got {method!r}")
+    sparse = method == "sparse" or (method == "auto" and np.ndim(rate) == 0)
+    if sparse and np.ndim(rate) != 0:
+        raise ValueError("method='sparse' needs a scalar rate (per-bit-position rates use method='dense')")
     n = np.asarray(words).size
+    if sparse:
+        gaps = _draw_gaps(n * nb, _scalar_rate(rate), check_rng(rng))
+        return apply_sparse_bit_flips(words, gaps, bits=nb, signed=signed, stuck_at_0=stuck_at_0,
+                                      stuck_at_1=stuck_at_1)
     u = check_rng(rng).random((n, nb))
     return apply_bit_flips(
         words, u, bits=nb, rate=rate, signed=signed, stuck_at_0=stuck_at_0, stuck_at_1=stuck_at_1
@@ -155,4 +308,11 @@ def stuck_at_masks(
     return sa0.reshape(shp), sa1.reshape(shp)
 
 
-__all__ = ["apply_bit_flips", "inject_bit_flips", "stuck_at_masks"]
+__all__ = [
+    "apply_bit_flips",
+    "apply_sparse_bit_flips",
+    "flip_gaps",
+    "gap_chunk",
+    "inject_bit_flips",
+    "stuck_at_masks",
+]

@@ -115,11 +115,13 @@ def _from_cells(words: list[np.ndarray], bits: int, encoding: str) -> np.ndarray
 
 
 def flip_weights(q: QuantNet, encoding: str, rate: float, rng: np.random.Generator) -> list[np.ndarray]:
-    """Each stored cell bit flipped with probability `rate` (draws: layer, then side)."""
+    """Each stored cell bit flipped with probability `rate` (draws: layer, then side). The dense
+    sampler: with one seed, a bit that flips at one rate flips at every larger rate."""
     out = []
     for w in q.weights:
         words, nb = _to_cells(w, q.bits, encoding)
-        out.append(_from_cells([inject_bit_flips(u, bits=nb, rate=rate, rng=rng) for u in words], q.bits, encoding))
+        flipped = [inject_bit_flips(u, bits=nb, rate=rate, rng=rng, method="dense") for u in words]
+        out.append(_from_cells(flipped, q.bits, encoding))
     return out
 
 
