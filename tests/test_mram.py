@@ -110,3 +110,17 @@ def test_mram_tile_buffers_on_a_crossbar_chip():
     expect = sum(comp.get(("tile_buffer", s), 0) * e.pj_per_unit
                  for e in energy_table(hw) if e.component == "tile_buffer" for s in e.stats)
     assert comp[("tile_buffer", "energy_pj")] == pytest.approx(expect, rel=1e-12)
+
+
+def test_presets_ship_with_the_package():
+    """Read at run time: pyproject.toml's package-data must list them for wheel installs."""
+    import tomllib
+
+    from accelsim.config.mram import PRESETS
+
+    assert PRESETS.is_file()
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["accelsim"]
+    relative = PRESETS.relative_to(ROOT / "accelsim").as_posix()
+    import fnmatch
+
+    assert any(fnmatch.fnmatch(relative, pattern) for pattern in data)
