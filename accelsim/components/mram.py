@@ -92,12 +92,14 @@ MRAM_STATS = (
     Stat("ecc_corrected", "words", "words SECDED corrected"),
     Stat("ecc_uncorrected", "words", "words with two or more failed bits"),
     Stat("write_port_ns", "ns", "bank time spent writing"),
+    Stat("read_port_ns", "ns", "bank time spent reading"),
 )
 
 
 class MramWriter:
-    """The write port of an MRAM buffer: `banks` in parallel, each busy for its words' pulses.
-    Counts into `component`, which must declare MRAM_STATS."""
+    """The banks of an MRAM buffer, working in parallel: writes occupy them for their words'
+    pulses, reads for a read latency per word, in arrival order: a read queued behind writes
+    to the banks waits (bank conflicts). Counts into `component`, which must declare MRAM_STATS."""
 
     def __init__(self, component: Component, tech: Mram, technology: str, banks: int):
         self.component, self.tech = component, tech
@@ -119,3 +121,9 @@ class MramWriter:
                             ("ecc_uncorrected", out.uncorrected), ("write_port_ns", out.bank_ns)):
             count(stat, value, layer)
         yield from self.port.transfer(int(round(out.bank_ns * 1000)))
+
+    def book_reads(self, nbytes: int, layer: str) -> int:
+        """Queue the reads of `nbytes` on the banks; the cycle they are done."""
+        words = -(-int(nbytes) // self.word_bytes) if nbytes else 0
+        self.component.count("read_port_ns", words * self.tech.read_latency_ns, layer)
+        return self.port.book(int(round(words * self.tech.read_latency_ns * 1000)))

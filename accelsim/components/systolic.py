@@ -18,7 +18,7 @@ from accelsim.workload import Workload
 from accelsim.workload.mapping import map_workload
 
 STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram",
-                "ifmap_mram_write", "filter_mram_write", "filter_decode")
+                "ifmap_mram_write", "filter_mram_write", "mram_bank", "filter_decode")
 class Dram(Component):
     STATS = (
         Stat("read_bytes", "B", "bytes read from DRAM"),
@@ -102,9 +102,12 @@ class OfmapBuffer(Component):
         for _ in range(total_jobs):
             job = yield self.channel.get()
             link = self.dram.link
-            if self.writer is not None:  # the array's outputs are written into MRAM first
+            if self.writer is not None:  # the array's outputs are written into MRAM, then read out
                 ab = job.plan.word_bytes[0]
                 yield from self.writer.write(job.share(job.plan.sram_writes.get("ofmap", 0)) * ab, job.name)
+                done = self.writer.book_reads(job.ofmap_bytes, job.name)
+                if done > self.env.now:
+                    yield self.env.timeout(done - int(self.env.now))
             if job.ofmap_read_bytes:
                 yield from link.serialize(job.ofmap_read_bytes)
                 self.count("write_bytes", job.ofmap_read_bytes, job.name)
@@ -166,7 +169,19 @@ class PEArray(Component):
             yield from self.ofmap.channel.reserve(self.ofmap.hold(job))
             t3 = int(env.now)
             service = job.cycles + job.sram_stall
+            # MRAM buffers: the job's reads share the banks with writes queued before them
+            reads_done = t3
+            ab, wb = job.plan.word_bytes
+            for buffer, words, width in ((self.ifmap, job.plan.sram_reads.get("ifmap", 0), ab),
+                                         (self.filter, job.plan.sram_reads.get("filter", 0), wb)):
+                if buffer.writer is not None:
+                    reads_done = max(reads_done, buffer.writer.book_reads(job.share(words) * width, job.name))
             yield env.timeout(service)
+            if reads_done > env.now:
+                bank = reads_done - int(env.now)
+                yield env.timeout(bank)
+                self.count("stall_mram_bank", bank, job.name)
+                service += bank
             self.ifmap.channel.release(self.ifmap.hold(job.ifmap_bytes))
             self.filter.channel.release(self.filter.hold(job.filter_bytes))
             self.ofmap.channel.queue.put(job)

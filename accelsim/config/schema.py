@@ -85,11 +85,6 @@ class Sram(BufferTechnology):
     def capacity_bytes(self) -> int:
         return int(self.capacity_kib * 1024)
 
-    def port_bytes_per_cycle(self, clock_mhz: float) -> float | None:
-        """Read bandwidth towards the array: given, or an MRAM's banks x word / read latency."""
-        if self.bandwidth_bytes_per_cycle is not None or not self.is_mram:
-            return self.bandwidth_bytes_per_cycle
-        return self.banks * self.mram.word_bits / 8 / (self.mram.read_latency_ns * clock_mhz / 1000)
 
 
 class Dram(Model):

@@ -33,22 +33,27 @@ class Link:
         self.bytes = 0
         self.transfers = 0
 
-    def serialize(self, nbytes: int):
-        """Generator: wait until `nbytes` have left the sender; returns the arrival cycle."""
+    def book(self, nbytes: int) -> int:
+        """Queue `nbytes` behind what the link already carries, without waiting; returns the
+        cycle the last byte leaves (for senders that overlap the transfer with other work)."""
         self.bytes += nbytes
         self.transfers += 1
         now = int(self.env.now)
         if self.bytes_per_cycle is None or nbytes == 0:
-            return now + self.latency
+            return now
         # A sender that resumes on the whole cycle after the link freed keeps the link's
         # fractional time: a link freed less than a cycle ago counts as still streaming.
         start = self.busy_until if now < self.busy_until + 1 else Fraction(now)
         duration = nbytes / self.bytes_per_cycle
         self.busy_until = start + duration
         self.busy_cycles += duration
-        done = math.ceil(self.busy_until)
-        if done > now:
-            yield self.env.timeout(done - now)
+        return math.ceil(self.busy_until)
+
+    def serialize(self, nbytes: int):
+        """Generator: wait until `nbytes` have left the sender; returns the arrival cycle."""
+        done = self.book(nbytes)
+        if done > self.env.now:
+            yield self.env.timeout(done - int(self.env.now))
         return done + self.latency
 
     def transfer(self, nbytes: int):

@@ -92,7 +92,7 @@ def map_systolic(layer: Layer, hw: HardwareConfig) -> LayerPlan:
     stall, cause = 0, ""
     traffic = {"ifmap": reads["ifmap"] * ab, "filter": reads["filter"] * wb, "ofmap": writes * ab}
     for name, total in traffic.items():
-        bw = getattr(mem, f"{name}_sram").port_bytes_per_cycle(hw.clock_mhz)
+        bw = getattr(mem, f"{name}_sram").bandwidth_bytes_per_cycle
         if bw is None:
             continue
         need = _ceil(int(total * g), 1) / bw - (folds * per_fold - 1) * g
