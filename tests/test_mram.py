@@ -124,3 +124,15 @@ def test_presets_ship_with_the_package():
     import fnmatch
 
     assert any(fnmatch.fnmatch(relative, pattern) for pattern in data)
+
+
+def test_reads_and_writes_conflict_on_shared_banks():
+    few = _run("stt_mram")
+    many = _run("stt_mram", **{f"memory.{b}_sram.banks": 64 for b in ("ifmap", "filter", "ofmap")})
+    assert few.summary["stall_mram_bank"] > 0
+    assert many.summary["stall_mram_bank"] < few.summary["stall_mram_bank"]
+    comp = few.components.set_index(["component", "stat"])["value"]
+    # the banks carried both: every read of the array was booked on them
+    m = accelsim.load_hardware(BASE, {"memory.ifmap_sram.technology": "stt_mram"}).memory.ifmap_sram.mram
+    words = -(-few.layers["ifmap_sram_reads"].sum() // (m.word_bits // 8))
+    assert comp[("ifmap_sram", "read_port_ns")] == pytest.approx(words * m.read_latency_ns, rel=0.01)
