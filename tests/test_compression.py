@@ -15,7 +15,7 @@ from accelsim.cli import main
 from accelsim.errors import WorkloadError
 from accelsim.workload.compression import (
     Geometry, HardwareStats, binary_bucket, bitflip, cluster, compress, compress_layer, compress_workload,
-    compressed_stats, pow2, prune, quantize, structured_prune, synthetic_weights, xbar_prune)
+    compressed_stats, pow2, prune, quantize, structured_prune, synthetic_weights)
 from accelsim.workload.compression.bits import nearest_few_ones, nearest_in_mask, popcount
 from accelsim.workload.compression.layout import cell_occupancy
 from accelsim.workload.layers import Layer

@@ -63,6 +63,16 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any], source: str, error=
     return raw
 
 
+def load_model(path: str | Path, model: type[BaseModel], expected: str, error=ConfigError):
+    """Read a YAML file whose top level is a mapping and validate it with `model`."""
+    from accelsim.config.yamlio import read_yaml
+
+    raw = read_yaml(path, error)
+    if not isinstance(raw, dict):
+        raise error(f"expected a mapping with {expected} at the top level", str(path))
+    return validate(model, raw, str(path), error)
+
+
 def validate(model: type[BaseModel], raw: Any, source: str, error=ConfigError):
     try:
         return model.model_validate(raw)

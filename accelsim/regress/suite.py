@@ -24,11 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from typing_extensions import Annotated
 
-from accelsim.config.loader import error_from_validation
-from accelsim.config.yamlio import read_yaml
+from accelsim.config.loader import load_model
 from accelsim.errors import ConfigError
 
 SUITE_FILE = "regress.yaml"
@@ -103,13 +102,7 @@ def load_suite(directory: str | Path) -> list[Pair]:
     directory = Path(directory)
     path = directory / SUITE_FILE
     source = str(path)
-    raw = read_yaml(path, ConfigError)
-    if not isinstance(raw, dict):
-        raise ConfigError("expected a mapping with `pairs` at the top level", source)
-    try:
-        suite = SuiteFile.model_validate(raw)
-    except ValidationError as exc:
-        raise error_from_validation(exc, SuiteFile, source, ConfigError) from None
+    suite = load_model(path, SuiteFile, "`pairs`")
     defaults = {k: Tolerance.model_validate(v) for k, v in _tolerances(DEFAULT_TOLERANCES).items()}
     stats = tuple(dict.fromkeys([*DEFAULT_STATS, *suite.stats]))
     pairs: dict[str, Pair] = {}

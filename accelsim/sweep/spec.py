@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from accelsim.config.loader import apply_overrides, clean_loc, error_from_validation, read_hardware_dict
+from accelsim.config.loader import apply_overrides, clean_loc, error_from_validation, load_model, read_hardware_dict
 from accelsim.config.schema import HardwareConfig
 from accelsim.config.yamlio import read_yaml
 from accelsim.errors import ConfigError, WorkloadError
@@ -117,13 +117,7 @@ class SweepSpec(BaseModel):
 def load_spec(path: str | Path) -> SweepSpec:
     path = Path(path)
     source = str(path)
-    raw = read_yaml(path, ConfigError)
-    if not isinstance(raw, dict):
-        raise ConfigError("expected a mapping with hardware, workloads and axes at the top level", source)
-    try:
-        spec = SpecFile.model_validate(raw)
-    except ValidationError as exc:
-        raise error_from_validation(exc, SpecFile, source, ConfigError) from None
+    spec = load_model(path, SpecFile, "hardware, workloads and axes")
     base = path.parent
     hardware = Path(os.path.normpath(base / spec.hardware))
     if not hardware.is_file():

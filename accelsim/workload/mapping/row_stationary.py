@@ -52,7 +52,6 @@ def map_row_stationary(layer: Layer, hw: HardwareConfig) -> LayerPlan:
         return _map_pool(layer, hw)
     g = rs_geometry(layer, array.rows, array.cols, array.filter_spad_words, array.ifmap_spad_words,
                     array.psum_spad_words)
-    ab, wb = -(-layer.act_bits // 8), -(-layer.weight_bits // 8)
     k_blocks = _ceil(layer.K // layer.groups, g["p"] * max(1, g["sets"] // max(1, array.cols // g["e"])))
     strips = _ceil(layer.P, g["e"])
     c_blocks = _ceil(layer.C // layer.groups, g["q"])
