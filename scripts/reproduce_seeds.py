@@ -56,15 +56,16 @@ def pim_comparisons() -> list[dict]:
     why_isaac = ("accelsim's ISAAC runs 16-bit dense weights and inputs; the ERA-BS chip runs 8-bit power-of-two "
                  "codes with released bit-columns and skipped zero input slices, but keeps ISAAC's peripheral "
                  "power and area (ERA-BS's own are not public), synthetic He-normal weights (not a trained "
-                 "ResNet-18's) and a 5 % error budget; the paper's 'up to' figures are its best layers. Throughput: "
-                 "ERA-BS's crossbar layers run ~3x faster than ISAAC's, but its pipeline is then bound by pool1, "
-                 "which accelsim runs on the max-pool units of conv1's few tiles (16 values/cycle each)")
+                 "ResNet-18's) and a 5 % error budget; the paper's 'up to' figures are its best layers. Throughput "
+                 "and area efficiency: 8 input slices instead of 16, fewer occupied arrays and skipped zero "
+                 "slices make its slowest pipeline stage ~3x faster; both chips are bound by how far 16,128 "
+                 "arrays let replication balance ResNet-18's layers")
     why_pim = ("same ISAAC peripherals on both chips, both 8-bit; an ERA-BS weight spans 8 one-bit cell "
-               "columns against 4 two-bit cells on the PIM-Prune-style chip, so it converts more columns per "
-               "weight than its released bit-columns and skipped slices save (energy below 1x), and both "
-               "pipelines end up bound by the same pool1 stage (throughput and area efficiency 1x). "
-               "accelsim's PIM-Prune-style pruning zeroes 50 % of row segments by plain norm, without "
-               "PIM-Prune's retraining")
+               "columns against 4 two-bit cells on the PIM-Prune-style chip, so a layer needs about twice the "
+               "arrays (less room to replicate: throughput below 1x) and converts more columns per weight than "
+               "its released bit-columns and skipped slices save (energy below 1x). accelsim's "
+               "PIM-Prune-style pruning zeroes 50 % of row segments by plain norm, without PIM-Prune's "
+               "retraining")
     for label, ours, base, published, why in [
             ("ERA-BS vs ISAAC", era, isaac, {"energy": 43, "area": 78, "throughput": 73}, why_isaac),
             ("ERA-BS vs PIM-Prune-style", era, pim, {"energy": 5.3, "area": 7.2, "throughput": 32}, why_pim)]:

@@ -69,18 +69,19 @@ def allocate(plans: list[CrossbarLayerPlan], hw: HardwareConfig, source: str | N
     per_router = chip.tile.router.tiles_per_router
     mesh = _mesh(hw)
     imas, tiles, hops, routers = [], [], [], []
-    next_xbar, prev_router, prev_last_tile = 0, None, 0
+    next_xbar, prev_router, prev_tiles = 0, None, (0, 0)
     for i in range(len(plans)):
         n = need[i] * replicas[i]
         if n:
             first_tile = next_xbar // per_tile
             next_xbar += n
             last_tile = (next_xbar - 1) // per_tile
-        else:  # pooling runs on its producer's tiles
-            first_tile = last_tile = prev_last_tile
-        here = first_tile // per_router
-        hops.append(1 + (_distance(prev_router, here, mesh) if prev_router is not None else 0))
-        prev_router, prev_last_tile = last_tile // per_router, last_tile
+            here = first_tile // per_router
+            hops.append(1 + (_distance(prev_router, here, mesh) if prev_router is not None else 0))
+        else:  # pooling runs on the max-pool units of its producer's tiles, where the data is
+            first_tile, last_tile = prev_tiles
+            hops.append(1)
+        prev_router, prev_tiles = last_tile // per_router, (first_tile, last_tile)
         routers.append(prev_router)
         imas.append(math.ceil(n / per_ima))
         tiles.append(last_tile - first_tile + 1)
