@@ -134,6 +134,11 @@ def bit_flips(words, u, *, bits, rate, signed=False, stuck_at_0=None, stuck_at_1
     for b in range(bits):
         flip = (u[:, b] < rate[b]).astype(np.int64)
         pat = pat ^ (flip << b)
+    return _stuck_and_sign(pat, words, bits, signed, stuck_at_0, stuck_at_1)
+
+
+def _stuck_and_sign(pat, words, bits, signed, stuck_at_0, stuck_at_1):
+    """Both flip oracles end alike: stuck-at-0, then stuck-at-1, then two's complement."""
     if stuck_at_0 is not None:
         pat = pat & ~np.broadcast_to(np.asarray(stuck_at_0, dtype=np.int64), words.shape).reshape(-1)
     if stuck_at_1 is not None:
@@ -141,7 +146,6 @@ def bit_flips(words, u, *, bits, rate, signed=False, stuck_at_0=None, stuck_at_1
     if signed:
         pat = np.where(pat >= 2 ** (bits - 1), pat - 2**bits, pat)
     return pat.reshape(words.shape)
-
 
 
 def flip_gaps(n_bits, rate, rng):
@@ -167,13 +171,8 @@ def sparse_bit_flips(words, gaps, *, bits, signed=False, stuck_at_0=None, stuck_
         if pos >= pat.size * bits:
             break
         pat[pos // bits] ^= 1 << (pos % bits)
-    if stuck_at_0 is not None:
-        pat = pat & ~np.broadcast_to(np.asarray(stuck_at_0, dtype=np.int64), words.shape).reshape(-1)
-    if stuck_at_1 is not None:
-        pat = pat | np.broadcast_to(np.asarray(stuck_at_1, dtype=np.int64), words.shape).reshape(-1)
-    if signed:
-        pat = np.where(pat >= 2 ** (bits - 1), pat - 2**bits, pat)
-    return pat.reshape(words.shape)
+    return _stuck_and_sign(pat, words, bits, signed, stuck_at_0, stuck_at_1)
+
 
 def stuck_at_masks(u, *, bits, p_sa0, p_sa1):
     sa0 = np.zeros(u.shape[0], dtype=np.int64)
