@@ -443,6 +443,18 @@ def test_fault_validation():
         K.inject_bit_flips(w + 1, bits=2, rate=0.1, rng=np.random.default_rng(), method="sparse")
     with pytest.raises(ValueError, match="n_bits"):
         K.flip_gaps(-1, 0.1, np.random.default_rng())
+    # masks are range-checked by the kernels' OR summary: one bad value anywhere is caught
+    u = np.zeros((4, 4))
+    with pytest.raises(ValueError, match="stuck_at_0 values must fit 4-bit"):
+        K.apply_bit_flips(w, u, bits=4, rate=0.1, stuck_at_0=np.array([0, 0, 16, 0]))
+    with pytest.raises(ValueError, match="stuck_at_1 values must fit 4-bit"):
+        K.apply_sparse_bit_flips(w, np.array([3]), bits=4, stuck_at_1=np.array([0, -1, 0, 0]))
+    with pytest.raises(ValueError, match="stuck_at_1 values must fit 4-bit"):
+        K.apply_bit_flips(w, u, bits=4, rate=0.1, signed=True, stuck_at_1=np.array([0, 0, 0, 32]))
+    with pytest.raises(ValueError, match="words values must fit 4-bit signed"):
+        K.apply_bit_flips(np.array([0, 8]), np.zeros((2, 4)), bits=4, rate=0.1, signed=True)
+    with pytest.raises(ValueError, match="rate"):
+        K.apply_bit_flips(w, u, bits=4, rate=[0.1, np.nan, 0.0, 0.0])
 
 
 # ------------------------------------------------------------------ stochastic writes

@@ -22,6 +22,8 @@ def check_bits(name: str, bits: object, lo: int, hi: int) -> int:
 
 def as_int_array(name: str, a: object) -> np.ndarray:
     """`a` as an int64 array; refuses floats and bools rather than silently truncating."""
+    if type(a) is np.ndarray and a.dtype == np.int64:  # fast path: per-call overhead matters for small kernels
+        return a
     arr = np.asarray(a)
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name} must be an integer array, got dtype {arr.dtype}")
@@ -49,7 +51,7 @@ def check_probability(name: str, p: object, shape: tuple[int, ...] | None = None
     if shape is not None and arr.ndim:
         if arr.shape != shape:
             raise ValueError(f"{name} must be a scalar or have shape {shape}, got {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0.0) or np.any(arr > 1.0):
+    if arr.size and not (arr.min() >= 0.0 and arr.max() <= 1.0):  # NaN fails both compares
         raise ValueError(f"{name} must be probabilities in [0, 1], got {p!r}")
     return arr
 

@@ -35,40 +35,37 @@ from typing import Literal
 
 import numpy as np
 
-from accelsim.kernels._checks import as_int_array, check_bits, check_fits, check_probability, check_rng
+from accelsim.kernels._checks import as_int_array, check_bits, check_fits, check_probability, check_rng, int_range
 from accelsim.kernels._numba import njit
 
 
 @njit()
 def _flip_bits(words, u, rate, sa0, sa1, bits, signed, out):
-    """One pass: range check, flip bit b iff u[i, b] < rate[b], stuck-at, sign-extend.
+    """Flip bit b of word i iff u[i, b] < rate[b]; then stuck-at masks and sign extension.
 
-    Returns the number of words outside the `bits` range (the wrapper raises).
+    Returns (min word, max word, OR of all mask values) so the wrapper can range-check
+    words and masks without extra numpy passes (it raises the detailed error).
     """
     width = (1 << bits) - 1
-    sign = 1 << (bits - 1)
-    lo = -sign if signed else 0
-    hi = sign - 1 if signed else width
-    has0 = sa0.shape[0] > 0
-    has1 = sa1.shape[0] > 0
-    bad = 0
-    for i in range(words.shape[0]):
+    vmin = 0
+    vmax = 0
+    n = words.shape[0]
+    if n:
+        vmin = words[0]
+        vmax = words[0]
+    for i in range(n):
         v = words[i]
-        if v < lo or v > hi:
-            bad += 1
+        vmin = min(vmin, v)
+        vmax = max(vmax, v)
         m = 0
         for b in range(bits):
             if u[i, b] < rate[b]:  # branchy on purpose: fault rates are low, so it predicts well
                 m |= 1 << b
-        pat = (v & width) ^ m
-        if has0:
-            pat &= ~sa0[i]
-        if has1:
-            pat |= sa1[i]
-        if signed:
-            pat = (pat ^ sign) - sign  # sign-extend the bits-wide pattern
-        out[i] = pat
-    return bad
+        out[i] = (v & width) ^ m
+    masks = 0
+    if sa0.shape[0] or sa1.shape[0] or signed:  # second pass only when there is work for it
+        masks = _stuck_at(out, sa0, sa1, bits, signed)
+    return vmin, vmax, masks
 
 
 @njit()
@@ -88,21 +85,30 @@ def _stuck_masks(u, p0, p1, sa0, sa1):
 
 @njit()
 def _sparse_flip_bits(words, gaps, bits, signed, out):
-    """Copy with range check, then XOR the bits at positions cumsum(gaps) - 1 below n.
+    """Copy, then XOR the bits at positions cumsum(gaps) - 1 below n.
 
     Words stay sign-extended, so flipping the sign bit of a signed word XORs every bit
-    from bits-1 up (mask -2^(bits-1)); no sign-extension pass. Returns (bad words, flips).
+    from bits-1 up (mask -2^(bits-1)); no sign-extension pass. Returns (min word,
+    max word, flips, smallest gap); nothing is flipped if a gap is below 1.
     """
     sign = 1 << (bits - 1)
-    lo = -sign if signed else 0
-    hi = sign - 1 if signed else (1 << bits) - 1
-    bad = 0
-    for i in range(words.shape[0]):
+    n_words = words.shape[0]
+    vmin = 0
+    vmax = 0
+    if n_words:
+        vmin = words[0]
+        vmax = words[0]
+    for i in range(n_words):
         v = words[i]
-        if v < lo or v > hi:
-            bad += 1
+        vmin = min(vmin, v)
+        vmax = max(vmax, v)
         out[i] = v
-    n = words.shape[0] * bits
+    gmin = 1
+    for k in range(gaps.shape[0]):
+        gmin = min(gmin, gaps[k])
+    if gmin < 1:  # would walk backwards (and out of bounds): the wrapper raises
+        return vmin, vmax, 0, gmin
+    n = n_words * bits
     pos = -1
     flips = 0
     for k in range(gaps.shape[0]):
@@ -114,37 +120,68 @@ def _sparse_flip_bits(words, gaps, bits, signed, out):
         b = pos - i * bits
         out[i] ^= -sign if (signed and b == bits - 1) else (1 << b)
         flips += 1
-    return bad, flips
+    return vmin, vmax, flips, gmin
 
 
 @njit()
 def _stuck_at(out, sa0, sa1, bits, signed):
-    """Stuck-at masks on bits-wide patterns, then sign-extend (after the flips)."""
+    """Stuck-at masks on bits-wide patterns, then sign-extend (after the flips).
+
+    Returns the OR of all mask values (the wrappers' range check)."""
     width = (1 << bits) - 1
     sign = 1 << (bits - 1)
     has0 = sa0.shape[0] > 0
     has1 = sa1.shape[0] > 0
+    masks = 0
     for i in range(out.shape[0]):
         pat = out[i] & width
         if has0:
             pat &= ~sa0[i]
+            masks |= sa0[i]
         if has1:
             pat |= sa1[i]
+            masks |= sa1[i]
         if signed:
             pat = (pat ^ sign) - sign
         out[i] = pat
+    return masks  # OR of every mask value: negative or above `width` means a bad mask
 
 
 _NONE = np.zeros(0, dtype=np.int64)
 
 
-def _mask(name: str, m: object, shape: tuple[int, ...], bits: int) -> np.ndarray:
+def _mask(name: str, m: object, shape: tuple[int, ...]) -> np.ndarray:
+    """A stuck-at mask broadcast to the words, flat; its range is checked by the kernel."""
     arr = as_int_array(name, m)
-    check_fits(name, arr, bits, False)
+    if arr.shape == shape:  # the common case; broadcast_to alone costs microseconds
+        return np.ascontiguousarray(arr).reshape(-1)
     try:
         return np.ascontiguousarray(np.broadcast_to(arr, shape)).reshape(-1)
     except ValueError:
         raise ValueError(f"{name} of shape {arr.shape} does not broadcast to words shape {shape}") from None
+
+
+def _masks(stuck_at_0: object, stuck_at_1: object, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    sa0 = _NONE if stuck_at_0 is None else _mask("stuck_at_0", stuck_at_0, shape)
+    sa1 = _NONE if stuck_at_1 is None else _mask("stuck_at_1", stuck_at_1, shape)
+    return sa0, sa1
+
+
+def _raise_bad(arr: np.ndarray, sa0: np.ndarray, sa1: np.ndarray, bits: int, signed: bool,
+               words_ok: bool, masks: int) -> None:
+    """Raise the detailed range error the kernel's summary (words_ok, OR of masks) points to."""
+    if not words_ok:
+        check_fits("words", arr, bits, signed)
+    if masks < 0 or masks >> bits:
+        check_fits("stuck_at_0", sa0, bits, False)
+        check_fits("stuck_at_1", sa1, bits, False)
+
+
+def _rates(rate: object, bits: int) -> np.ndarray:
+    """(bits,) float64 per-bit-position flip probabilities from a scalar or a (bits,) array."""
+    if np.ndim(rate) == 0:
+        return np.full(bits, _scalar_rate(rate))
+    return np.ascontiguousarray(check_probability("rate", rate, (bits,)))
 
 
 def apply_bit_flips(
@@ -165,16 +202,16 @@ def apply_bit_flips(
     """
     nb = check_bits("bits", bits, 1, 62)
     arr = as_int_array("words", words)
-    r = np.broadcast_to(check_probability("rate", rate, (nb,)), (nb,)).astype(np.float64)
+    r = _rates(rate, nb)
     u = np.asarray(uniforms, dtype=np.float64)
     if u.shape != (arr.size, nb):
         raise ValueError(f"uniforms must have shape ({arr.size}, {nb}), got {u.shape}")
-    sa0 = _NONE if stuck_at_0 is None else _mask("stuck_at_0", stuck_at_0, arr.shape, nb)
-    sa1 = _NONE if stuck_at_1 is None else _mask("stuck_at_1", stuck_at_1, arr.shape, nb)
+    sa0, sa1 = _masks(stuck_at_0, stuck_at_1, arr.shape)
     out = np.empty(arr.size, dtype=np.int64)
-    bad = _flip_bits(arr.reshape(-1), np.ascontiguousarray(u), r, sa0, sa1, nb, bool(signed), out)
-    if bad:
-        check_fits("words", arr, nb, bool(signed))  # raises with the offending range
+    vmin, vmax, masks = _flip_bits(arr.reshape(-1), np.ascontiguousarray(u), r, sa0, sa1, nb, bool(signed), out)
+    lo, hi = int_range(nb, bool(signed))
+    if arr.size and (vmin < lo or vmax > hi) or masks < 0 or masks >> nb:
+        _raise_bad(arr, sa0, sa1, nb, bool(signed), arr.size == 0 or lo <= vmin <= vmax <= hi, masks)
     return out.reshape(arr.shape)
 
 
@@ -233,17 +270,15 @@ def apply_sparse_bit_flips(
     nb = check_bits("bits", bits, 1, 62)
     arr = as_int_array("words", words)
     g = as_int_array("gaps", gaps).reshape(-1)
-    if g.size and int(g.min()) < 1:
-        raise ValueError("gaps must be integers >= 1")
-    sa0 = _NONE if stuck_at_0 is None else _mask("stuck_at_0", stuck_at_0, arr.shape, nb)
-    sa1 = _NONE if stuck_at_1 is None else _mask("stuck_at_1", stuck_at_1, arr.shape, nb)
+    sa0, sa1 = _masks(stuck_at_0, stuck_at_1, arr.shape)
     out = np.empty(arr.size, dtype=np.int64)
-    bad, flips = _sparse_flip_bits(np.ascontiguousarray(arr.reshape(-1)), np.ascontiguousarray(g), nb,
-                                   bool(signed), out)
-    if bad:
-        check_fits("words", arr, nb, bool(signed))  # raises with the offending range
-    if sa0.size or sa1.size:
-        _stuck_at(out, sa0, sa1, nb, bool(signed))
+    vmin, vmax, flips, gmin = _sparse_flip_bits(arr.reshape(-1), np.ascontiguousarray(g), nb, bool(signed), out)
+    if gmin < 1:
+        raise ValueError("gaps must be integers >= 1")
+    masks = _stuck_at(out, sa0, sa1, nb, bool(signed)) if sa0.size or sa1.size else 0
+    lo, hi = int_range(nb, bool(signed))
+    if arr.size and (vmin < lo or vmax > hi) or masks < 0 or masks >> nb:
+        _raise_bad(arr, sa0, sa1, nb, bool(signed), arr.size == 0 or lo <= vmin <= vmax <= hi, masks)
     out = out.reshape(arr.shape)
     return (out, int(flips)) if return_count else out
 
