@@ -112,6 +112,28 @@ def test_mram_tile_buffers_on_a_crossbar_chip():
     assert comp[("tile_buffer", "energy_pj")] == pytest.approx(expect, rel=1e-12)
 
 
+def test_crossbar_tile_buffer_reads_queue_on_the_banks():
+    isaac = ROOT / "hwconfigs" / "isaac.yaml"
+    wl = ROOT / "workloads" / "lenet5.yaml"
+    slow = {"compute.tile.buffer.technology": "stt_mram", "compute.tile.buffer.mram": {"read_latency_ns": 20.0}}
+    few = accelsim.simulate(accelsim.load_hardware(isaac, slow), wl, seed=2)
+    many = accelsim.simulate(accelsim.load_hardware(isaac, {**slow, "compute.tile.buffer.banks": 16}), wl, seed=2)
+    assert few.summary["stall_mram_bank"] > 0
+    assert many.summary["stall_mram_bank"] < few.summary["stall_mram_bank"]
+    assert many.summary["cycles"] < few.summary["cycles"]
+    for run in (few, many):
+        lay = run.layers
+        # the stall columns still add up to each layer's span
+        parts = lay["stall_input"] + lay["stall_output"] + lay["stall_mram_bank"] + lay["stall_pipeline"]
+        assert (parts == lay["stall_cycles"]).all() and (lay["stall_pipeline"] >= 0).all()
+        # every input vector's bytes were booked on the banks at 20 ns per 8-byte word
+        comp = run.components.set_index(["component", "stat"])["value"]
+        words = comp[("tile_buffer", "read_bytes")] / 8
+        assert comp[("tile_buffer", "read_port_ns")] == pytest.approx(words * 20.0, rel=0.01)
+    # eDRAM tile buffers have no banks to wait on
+    assert accelsim.simulate(isaac, wl).summary["stall_mram_bank"] == 0
+
+
 def test_presets_ship_with_the_package():
     """Read at run time: pyproject.toml's package-data must list them for wheel installs."""
     import tomllib

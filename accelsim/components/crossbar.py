@@ -58,12 +58,14 @@ class LayerUnit(Component):
         Stat("macs", "MAC", "multiply-accumulates"),
         Stat("stall_input", "cycles", "cycles waiting for input rows"),
         Stat("stall_output", "cycles", "cycles waiting for room in the consumer's buffer"),
+        Stat("stall_mram_bank", "cycles", "cycles waiting for tile-buffer reads queued on MRAM banks"),
     )
 
     def __init__(self, ctx: SimContext, hw: HardwareConfig, alloc: Allocation, index: int,
-                 plan: CrossbarLayerPlan, jobs: list[RowJob]):
+                 plan: CrossbarLayerPlan, jobs: list[RowJob], banks: MramWriter | None = None):
         super().__init__(ctx, "units")
         self.plan, self.jobs, self.index = plan, jobs, index
+        self.banks = banks  # the MRAM banks of this layer's tile buffers, if they are MRAM
         passes = max(alloc.passes[index], 1)
         if plan.unit == "pool":
             per_row = plan.vectors // plan.rows_out
@@ -87,6 +89,7 @@ class LayerUnit(Component):
         if after is not None:
             yield after
         macs_per_vector = plan.macs // plan.vectors if plan.vectors else 0
+        read_bytes = plan.per_vector.get("tile_buffer_read", 0)
         rows_done = freed = 0
         for job in self.jobs:
             t0 = int(env.now)
@@ -107,8 +110,14 @@ class LayerUnit(Component):
                 yield from outbox.channel.reserve(nbytes)
             t3 = int(env.now)
             self.count("stall_output", t3 - t2, name)
+            # MRAM tile buffer: the job's input reads queue on the banks behind arriving rows' writes
+            reads_done = self.banks.book_reads(read_bytes * job.vectors, name) if self.banks else 0
             arrival = yield from self.server.serialize(job.vectors)
             self.count("busy_cycles", int(env.now) - t3, name)
+            if reads_done > env.now:
+                self.count("stall_mram_bank", reads_done - int(env.now), name)
+                arrival = max(arrival, reads_done + self.server.latency)
+                yield env.timeout(reads_done - int(env.now))
             self.ctx.tracer.span(f"crossbars:{name}", plan.unit, name, t3, int(env.now))
             if new_rows:
                 env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
@@ -197,15 +206,21 @@ class CrossbarChip:
             yield from self._write(index + 1, nbytes, self.units[index].plan.layer.name)
         outbox.rows.add(rows)
 
-    def _write(self, consumer: int, nbytes: int, layer: str):
-        """Rows landing in an MRAM tile buffer are written word by word, stochastically."""
+    def _banks(self, consumer: int) -> MramWriter | None:
+        """The MRAM banks of layer `consumer`'s tile buffers (all its tiles'), or None for SRAM/eDRAM."""
         buffer = self.hw.compute.tile.buffer
         if not buffer.is_mram:
-            return
+            return None
         if consumer not in self.writers:
             banks = buffer.banks * max(self.alloc.tiles[consumer], 1)
             self.writers[consumer] = MramWriter(self.tile_buffer, buffer.mram, buffer.technology, banks)
-        yield from self.writers[consumer].write(nbytes, layer)
+        return self.writers[consumer]
+
+    def _write(self, consumer: int, nbytes: int, layer: str):
+        """Rows landing in an MRAM tile buffer are written word by word, stochastically."""
+        banks = self._banks(consumer)
+        if banks is not None:
+            yield from banks.write(nbytes, layer)
 
     def feed_input(self, stream: Stream, plan: CrossbarLayerPlan, fidelity: str):
         """Stream the input feature map in over the off-chip link, row by row."""
@@ -236,7 +251,8 @@ class CrossbarChip:
 
     def _rows(self, plans: list[CrossbarLayerPlan], spans) -> list[dict]:
         stats = self.ctx.stats
-        per = {s: stats.by_layer("units", s) for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output")}
+        per = {s: stats.by_layer("units", s)
+               for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_mram_bank")}
         reads = stats.by_layer("crossbar", "reads")
         conversions = stats.by_layer("adc", "conversions")
         rows = []
@@ -246,6 +262,7 @@ class CrossbarChip:
             busy = int(per["busy_cycles"].get(name, 0))
             program = int(per["program_cycles"].get(name, 0))
             stall_in, stall_out = int(per["stall_input"].get(name, 0)), int(per["stall_output"].get(name, 0))
+            bank = int(per["stall_mram_bank"].get(name, 0))
             cycles = end - start
             rows.append({
                 "layer": name, "type": plan.layer.kind, "unit": plan.unit, "macs": plan.macs,
@@ -254,8 +271,8 @@ class CrossbarChip:
                 "stall_cycles": cycles - busy - program, "cycles": cycles, "start_cycle": start, "end_cycle": end,
                 "utilization": plan.macs * (1 - plan.skip_fraction) / (cycles * self.peak_macs_per_cycle)
                 if cycles else 0.0,
-                "stall_input": stall_in, "stall_output": stall_out,
-                "stall_pipeline": cycles - busy - program - stall_in - stall_out,
+                "stall_input": stall_in, "stall_output": stall_out, "stall_mram_bank": bank,
+                "stall_pipeline": cycles - busy - program - stall_in - stall_out - bank,
                 "program_cycles": program,
                 "crossbars": plan.crossbars, "replicas": self.alloc.replicas[i],
                 "reads_per_input": plan.slices, "read_ns": plan.read_ns,
@@ -286,7 +303,7 @@ class CrossbarChip:
         sequential = hw.execution == "layer_by_layer" or self.alloc.reprogram
         after = None
         for i, plan in enumerate(plans):
-            unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, row_jobs(plan, fidelity))
+            unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, row_jobs(plan, fidelity), self._banks(i))
             self.units.append(unit)
             consumer = plans[i + 1] if i + 1 < len(plans) else None
             outbox = self._stream(plan.rows_out, row_bytes(plan), consumer,
