@@ -120,6 +120,24 @@ def test_layer_by_layer_timeline_by_hand():
     assert r.summary["cycles"] == 132
 
 
+def test_tile_bus_timeline_by_hand():
+    # A 1-bit bus carries 1/8 byte per cycle. Layer a's row vector (4 one-byte inputs) takes
+    # 32 cycles on it against 20 of crossbar reads, so each job ends 12 cycles late: rows
+    # ready at 33, 65, 97, and reach b 10 + 1 cycles later (44, 76, 108). b's 2-byte
+    # vectors take 16 bus cycles, under its 20 of reads: b runs 44-64, 76-96, 108-128 and
+    # its last row leaves the chip at 128 + 10 + 1.
+    cfg = _tiny("pipelined")
+    cfg["compute"]["tile"]["buffer"]["bus_bits"] = 1
+    r = accelsim.simulate(cfg, TWO_GEMMS)
+    a, b = r.layers.iloc[0], r.layers.iloc[1]
+    assert (a.start_cycle, a.end_cycle, a.compute_cycles, a.stall_tile_bus, a.stall_cycles) == (1, 97, 60, 36, 36)
+    assert (b.start_cycle, b.end_cycle, b.compute_cycles, b.stall_tile_bus, b.stall_input) == (44, 128, 60, 0, 24)
+    assert (a.tile_bus_cycles, b.tile_bus_cycles) == (96, 48)
+    assert r.summary["cycles"] == 139
+    # the pipeline takes a new input every 96 cycles: layer a's bus, not its 60 of reads
+    assert r.summary["pipeline_interval_cycles"] == 96
+
+
 def test_fast_equals_fine_on_crossbars():
     hw = accelsim.load_hardware(ISAAC)
     wl = ROOT / "workloads" / "resnet18.yaml"

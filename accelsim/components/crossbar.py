@@ -58,6 +58,7 @@ class LayerUnit(Component):
         Stat("macs", "MAC", "multiply-accumulates"),
         Stat("stall_input", "cycles", "cycles waiting for input rows"),
         Stat("stall_output", "cycles", "cycles waiting for room in the consumer's buffer"),
+        Stat("stall_tile_bus", "cycles", "cycles waiting for the tile buffer's bus to carry the inputs"),
         Stat("stall_mram_bank", "cycles", "cycles waiting for tile-buffer reads queued on MRAM banks"),
     )
 
@@ -66,6 +67,10 @@ class LayerUnit(Component):
         super().__init__(ctx, "units")
         self.plan, self.jobs, self.index = plan, jobs, index
         self.banks = banks  # the MRAM banks of this layer's tile buffers, if they are MRAM
+        # the buses from its tiles' buffers to their IMAs, side by side (a tile shared with a
+        # neighbouring layer lends it its whole bus: an optimistic bound at layer boundaries)
+        bus = hw.compute.tile.buffer.bus_bits / 8 * max(alloc.tiles[index], 1)
+        self.bus = Link(ctx.env, f"bus{index}", bus)
         passes = max(alloc.passes[index], 1)
         if plan.unit == "pool":
             per_row = plan.vectors // plan.rows_out
@@ -90,6 +95,7 @@ class LayerUnit(Component):
             yield after
         macs_per_vector = plan.macs // plan.vectors if plan.vectors else 0
         read_bytes = plan.per_vector.get("tile_buffer_read", 0)
+        bus_bytes = plan.per_vector.get("bus", 0)
         rows_done = freed = 0
         for job in self.jobs:
             t0 = int(env.now)
@@ -110,14 +116,18 @@ class LayerUnit(Component):
                 yield from outbox.channel.reserve(nbytes)
             t3 = int(env.now)
             self.count("stall_output", t3 - t2, name)
-            # MRAM tile buffer: the job's input reads queue on the banks behind arriving rows' writes
-            reads_done = self.banks.book_reads(read_bytes * job.vectors, name) if self.banks else 0
+            # the job's inputs cross the tile bus; in an MRAM tile buffer its reads also queue
+            # on the banks behind the writes of arriving rows
+            bus_done = self.bus.book(math.ceil(bus_bytes * job.vectors))
+            bank_done = self.banks.book_reads(read_bytes * job.vectors, name) if self.banks else 0
             arrival = yield from self.server.serialize(job.vectors)
             self.count("busy_cycles", int(env.now) - t3, name)
-            if reads_done > env.now:
-                self.count("stall_mram_bank", reads_done - int(env.now), name)
-                arrival = max(arrival, reads_done + self.server.latency)
-                yield env.timeout(reads_done - int(env.now))
+            ready = max(bus_done, bank_done)
+            if ready > env.now:
+                cause = "stall_mram_bank" if bank_done >= bus_done else "stall_tile_bus"
+                self.count(cause, ready - int(env.now), name)
+                arrival = max(arrival, ready + self.server.latency)
+                yield env.timeout(ready - int(env.now))
             self.ctx.tracer.span(f"crossbars:{name}", plan.unit, name, t3, int(env.now))
             if new_rows:
                 env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
@@ -252,7 +262,8 @@ class CrossbarChip:
     def _rows(self, plans: list[CrossbarLayerPlan], spans) -> list[dict]:
         stats = self.ctx.stats
         per = {s: stats.by_layer("units", s)
-               for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_mram_bank")}
+               for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_tile_bus",
+                         "stall_mram_bank")}
         reads = stats.by_layer("crossbar", "reads")
         conversions = stats.by_layer("adc", "conversions")
         rows = []
@@ -262,7 +273,7 @@ class CrossbarChip:
             busy = int(per["busy_cycles"].get(name, 0))
             program = int(per["program_cycles"].get(name, 0))
             stall_in, stall_out = int(per["stall_input"].get(name, 0)), int(per["stall_output"].get(name, 0))
-            bank = int(per["stall_mram_bank"].get(name, 0))
+            bus, bank = int(per["stall_tile_bus"].get(name, 0)), int(per["stall_mram_bank"].get(name, 0))
             cycles = end - start
             rows.append({
                 "layer": name, "type": plan.layer.kind, "unit": plan.unit, "macs": plan.macs,
@@ -271,9 +282,13 @@ class CrossbarChip:
                 "stall_cycles": cycles - busy - program, "cycles": cycles, "start_cycle": start, "end_cycle": end,
                 "utilization": plan.macs * (1 - plan.skip_fraction) / (cycles * self.peak_macs_per_cycle)
                 if cycles else 0.0,
-                "stall_input": stall_in, "stall_output": stall_out, "stall_mram_bank": bank,
-                "stall_pipeline": cycles - busy - program - stall_in - stall_out - bank,
+                "stall_input": stall_in, "stall_output": stall_out, "stall_tile_bus": bus, "stall_mram_bank": bank,
+                "stall_pipeline": cycles - busy - program - stall_in - stall_out - bus - bank,
                 "program_cycles": program,
+                # how long the layer's tile buses, and MRAM banks, were busy: a pipeline
+                # cannot accept inputs faster than these either
+                "tile_bus_cycles": math.ceil(self.units[i].bus.busy_cycles),
+                "mram_bank_cycles": math.ceil(self.writers[i].port.busy_cycles) if i in self.writers else 0,
                 "crossbars": plan.crossbars, "replicas": self.alloc.replicas[i],
                 "reads_per_input": plan.slices, "read_ns": plan.read_ns,
                 "crossbar_reads": int(reads.get(name, 0)), "adc_conversions": int(conversions.get(name, 0)),
@@ -281,8 +296,10 @@ class CrossbarChip:
         return rows
 
     def summary_extras(self, layers) -> dict:
-        # A pipeline accepts a new input every `interval` cycles: its busiest layer's time.
-        interval = int(layers["compute_cycles"].max()) if len(layers) else 0
+        # A pipeline accepts a new input every `interval` cycles: its busiest layer's time
+        # (its crossbars', or its tile buses' or MRAM banks' when those are the busier).
+        busy = ["compute_cycles", "tile_bus_cycles", "mram_bank_cycles"]
+        interval = int(layers[busy].max(axis=1).max()) if len(layers) else 0
         batch = max(self.units[0].plan.layer.N, 1) if self.units else 1
         hz = self.hw.clock_mhz * 1e6
         return {"pipeline_interval_cycles": interval,
