@@ -167,10 +167,12 @@ def _masks(stuck_at_0: object, stuck_at_1: object, shape: tuple[int, ...]) -> tu
     return sa0, sa1
 
 
-def _raise_bad(arr: np.ndarray, sa0: np.ndarray, sa1: np.ndarray, bits: int, signed: bool,
-               words_ok: bool, masks: int) -> None:
-    """Raise the detailed range error the kernel's summary (words_ok, OR of masks) points to."""
-    if not words_ok:
+def _check_ranges(arr: np.ndarray, sa0: np.ndarray, sa1: np.ndarray, bits: int, signed: bool,
+                  vmin: int, vmax: int, masks: int) -> None:
+    """Raise the detailed range error that a kernel's summary (word min/max, OR of the
+    masks) points to; costs nothing when all is well."""
+    lo, hi = int_range(bits, signed)
+    if arr.size and (vmin < lo or vmax > hi):
         check_fits("words", arr, bits, signed)
     if masks < 0 or masks >> bits:
         check_fits("stuck_at_0", sa0, bits, False)
@@ -209,9 +211,7 @@ def apply_bit_flips(
     sa0, sa1 = _masks(stuck_at_0, stuck_at_1, arr.shape)
     out = np.empty(arr.size, dtype=np.int64)
     vmin, vmax, masks = _flip_bits(arr.reshape(-1), np.ascontiguousarray(u), r, sa0, sa1, nb, bool(signed), out)
-    lo, hi = int_range(nb, bool(signed))
-    if arr.size and (vmin < lo or vmax > hi) or masks < 0 or masks >> nb:
-        _raise_bad(arr, sa0, sa1, nb, bool(signed), arr.size == 0 or lo <= vmin <= vmax <= hi, masks)
+    _check_ranges(arr, sa0, sa1, nb, bool(signed), vmin, vmax, masks)
     return out.reshape(arr.shape)
 
 
@@ -276,9 +276,7 @@ def apply_sparse_bit_flips(
     if gmin < 1:
         raise ValueError("gaps must be integers >= 1")
     masks = _stuck_at(out, sa0, sa1, nb, bool(signed)) if sa0.size or sa1.size else 0
-    lo, hi = int_range(nb, bool(signed))
-    if arr.size and (vmin < lo or vmax > hi) or masks < 0 or masks >> nb:
-        _raise_bad(arr, sa0, sa1, nb, bool(signed), arr.size == 0 or lo <= vmin <= vmax <= hi, masks)
+    _check_ranges(arr, sa0, sa1, nb, bool(signed), vmin, vmax, masks)
     out = out.reshape(arr.shape)
     return (out, int(flips)) if return_count else out
 
