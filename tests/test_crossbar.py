@@ -138,6 +138,25 @@ def test_tile_bus_timeline_by_hand():
     assert r.summary["pipeline_interval_cycles"] == 96
 
 
+def test_pooling_takes_no_router_hop_and_router_ports_bound_the_pipeline():
+    from accelsim.workload.mapping.allocate import allocate
+
+    hw = accelsim.load_hardware(ISAAC)
+    wl = accelsim.load_workload(ROOT / "workloads" / "lenet5.yaml")
+    plans = [map_crossbar(layer, hw) for layer in wl.layers]
+    hops = allocate(plans, hw).hops
+    assert [h for h, layer in zip(hops, wl.layers) if layer.is_pool] == [0, 0]
+    assert all(h >= 1 for h, layer in zip(hops, wl.layers) if not layer.is_pool)
+    # 1-bit flits: the ports into a layer's tiles, not its crossbars, set the pipeline's pace
+    thin = accelsim.simulate(accelsim.load_hardware(ISAAC, {"compute.tile.router.flit_bits": 1}), wl)
+    s, lay = thin.summary, thin.layers
+    busiest_layer = int(lay[["compute_cycles", "tile_bus_cycles", "mram_bank_cycles"]].max(axis=1).max())
+    assert s["pipeline_interval_cycles"] > busiest_layer
+    assert s["pipelined_inferences_per_s"] == pytest.approx(1.2e9 / s["pipeline_interval_cycles"])
+    wide = accelsim.simulate(ISAAC, wl).summary
+    assert wide["pipeline_interval_cycles"] == int(accelsim.simulate(ISAAC, wl).layers["compute_cycles"].max())
+
+
 def test_fast_equals_fine_on_crossbars():
     hw = accelsim.load_hardware(ISAAC)
     wl = ROOT / "workloads" / "resnet18.yaml"

@@ -175,8 +175,10 @@ class CrossbarChip:
         buffer = tile.buffer
         self.tile_buffer = Block(ctx, "tile_buffer", ["read_bytes", "write_bytes"], MRAM_STATS if buffer.is_mram else ())
         self.writers: dict[int, MramWriter] = {}
-        routers = math.ceil(chip.tiles / tile.router.tiles_per_router)
-        self.router_links = [Link(env, f"router{i}", tile.router.flit_bits / 8) for i in range(routers)]
+        # Rows for layer j enter its tiles through their router ports, flit_bits per cycle
+        # each: one link per layer, as wide as the tiles it spans (a tile shared with the
+        # neighbouring layer at a boundary lends each its whole port: an optimistic bound).
+        self.ports: dict[int, Link] = {}
         cycles_per_s = hw.clock_mhz * 1e6
         self.offchip = Link(env, "offchip", chip.offchip.bandwidth_gb_per_s * 1e9 / cycles_per_s,
                             ctx.cycles(chip.offchip.latency_ns))
@@ -204,10 +206,11 @@ class CrossbarChip:
         if last:
             arrival = yield from self.offchip.serialize(nbytes)
             self.ctx.stats.add("offchip", "bytes", nbytes, self.units[index].plan.layer.name)
+        elif self.alloc.hops[index + 1] == 0:  # into a pooling unit on the same tiles: no router
+            arrival = int(env.now)
         else:
             hops = self.alloc.hops[index + 1]
-            link = self.router_links[self.alloc.routers[index]] if not self.alloc.reprogram else self.router_links[0]
-            arrival = (yield from link.serialize(nbytes)) + hops * self.hop_cycles
+            arrival = (yield from self._port(index + 1).serialize(nbytes)) + hops * self.hop_cycles
             self.ctx.stats.add("router", "flit_hops", math.ceil(nbytes / self.flit_bytes) * hops,
                                self.units[index].plan.layer.name)
         if arrival > env.now:
@@ -215,6 +218,13 @@ class CrossbarChip:
         if not last:
             yield from self._write(index + 1, nbytes, self.units[index].plan.layer.name)
         outbox.rows.add(rows)
+
+    def _port(self, consumer: int) -> Link:
+        """The router ports into layer `consumer`'s tiles, side by side."""
+        if consumer not in self.ports:
+            tiles = max(self.alloc.tiles[consumer], 1)
+            self.ports[consumer] = Link(self.ctx.env, f"ports{consumer}", self.flit_bytes * tiles)
+        return self.ports[consumer]
 
     def _banks(self, consumer: int) -> MramWriter | None:
         """The MRAM banks of layer `consumer`'s tile buffers (all its tiles'), or None for SRAM/eDRAM."""
@@ -296,10 +306,13 @@ class CrossbarChip:
         return rows
 
     def summary_extras(self, layers) -> dict:
-        # A pipeline accepts a new input every `interval` cycles: its busiest layer's time
-        # (its crossbars', or its tile buses' or MRAM banks' when those are the busier).
+        # A pipeline accepts a new input every `interval` cycles: the time of its busiest
+        # resource per input -- a layer's crossbars, tile buses, MRAM banks or router ports,
+        # or the off-chip link.
         busy = ["compute_cycles", "tile_bus_cycles", "mram_bank_cycles"]
         interval = int(layers[busy].max(axis=1).max()) if len(layers) else 0
+        links = [*self.ports.values(), self.offchip]
+        interval = max(interval, *(math.ceil(link.busy_cycles) for link in links))
         batch = max(self.units[0].plan.layer.N, 1) if self.units else 1
         hz = self.hw.clock_mhz * 1e6
         return {"pipeline_interval_cycles": interval,

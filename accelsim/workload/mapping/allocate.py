@@ -4,7 +4,8 @@ Replication (ISAAC): while crossbars remain, give one more copy to the layer tha
 take longest (vectors x reads x read time / copies); a pipeline runs at its slowest
 layer's pace, and in layer-by-layer mode the slowest layer is also the largest gain.
 Placement: layers take whole IMAs in order; tiles share routers (concentration) on a
-mesh; a layer's output travels from its router to the next layer's.
+mesh; a layer's output travels from its router to the next layer's. Pooling runs where its
+producer's outputs already are (its tiles): no router hop on the way in.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Allocation:
     reprogram: bool                 # weights are written before each layer runs
     imas: tuple[int, ...]           # IMAs each layer occupies
     tiles: tuple[int, ...]          # tiles each layer spans (pool layers: their producer's)
-    hops: tuple[int, ...]           # router hops from the previous layer's tiles (input: 1)
+    hops: tuple[int, ...]           # router hops from the previous layer's tiles (input: 1, pooling: 0)
     routers: tuple[int, ...]        # the router a layer's outputs leave from
     crossbars_used: int
     crossbars_total: int
@@ -80,7 +81,7 @@ def allocate(plans: list[CrossbarLayerPlan], hw: HardwareConfig, source: str | N
             hops.append(1 + (_distance(prev_router, here, mesh) if prev_router is not None else 0))
         else:  # pooling runs on the max-pool units of its producer's tiles, where the data is
             first_tile, last_tile = prev_tiles
-            hops.append(1)
+            hops.append(0)
         prev_router, prev_tiles = last_tile // per_router, (first_tile, last_tile)
         routers.append(prev_router)
         imas.append(math.ceil(n / per_ima))
