@@ -152,9 +152,11 @@ def test_pooling_takes_no_router_hop_and_router_ports_bound_the_pipeline():
     s, lay = thin.summary, thin.layers
     busiest_layer = int(lay[["compute_cycles", "tile_bus_cycles", "mram_bank_cycles"]].max(axis=1).max())
     assert s["pipeline_interval_cycles"] > busiest_layer
+    assert s["pipeline_bound_by"].endswith("router ports")
     assert s["pipelined_inferences_per_s"] == pytest.approx(1.2e9 / s["pipeline_interval_cycles"])
-    wide = accelsim.simulate(ISAAC, wl).summary
-    assert wide["pipeline_interval_cycles"] == int(accelsim.simulate(ISAAC, wl).layers["compute_cycles"].max())
+    wide = accelsim.simulate(ISAAC, wl)
+    assert wide.summary["pipeline_interval_cycles"] == int(wide.layers["compute_cycles"].max())
+    assert wide.summary["pipeline_bound_by"] == "conv1 crossbars"
 
 
 def test_fast_equals_fine_on_crossbars():

@@ -309,13 +309,18 @@ class CrossbarChip:
         # A pipeline accepts a new input every `interval` cycles: the time of its busiest
         # resource per input -- a layer's crossbars, tile buses, MRAM banks or router ports,
         # or the off-chip link.
-        busy = ["compute_cycles", "tile_bus_cycles", "mram_bank_cycles"]
-        interval = int(layers[busy].max(axis=1).max()) if len(layers) else 0
-        links = [*self.ports.values(), self.offchip]
-        interval = max(interval, *(math.ceil(link.busy_cycles) for link in links))
+        # Ties go to the crossbars (listed first): max() keeps the first of equals.
+        candidates = [(0, "nothing")]
+        for what, column in (("crossbars", "compute_cycles"), ("tile buses", "tile_bus_cycles"),
+                             ("MRAM banks", "mram_bank_cycles")):
+            candidates += [(int(c), f"{name} {what}") for name, c in zip(layers["layer"], layers[column])]
+        candidates += [(math.ceil(link.busy_cycles), f"{self.units[i].plan.layer.name} router ports")
+                       for i, link in self.ports.items()]
+        candidates.append((math.ceil(self.offchip.busy_cycles), "off-chip link"))
+        interval, bound = max(candidates, key=lambda c: c[0])
         batch = max(self.units[0].plan.layer.N, 1) if self.units else 1
         hz = self.hw.clock_mhz * 1e6
-        return {"pipeline_interval_cycles": interval,
+        return {"pipeline_interval_cycles": interval, "pipeline_bound_by": bound,
                 "pipelined_inferences_per_s": batch * hz / interval
                 if interval and self.hw.execution == "pipelined" and not self.alloc.reprogram else None,
                 "crossbars_used": self.alloc.crossbars_used, "crossbars_total": self.alloc.crossbars_total,

@@ -42,7 +42,7 @@ class Result:
             f"MACs          {s['macs']:,} (utilization {100 * s['utilization']:.2f}% of peak, executed work)",
             f"throughput    {s['gops']:.4g} GOPS"
             + (f"; pipelined {s['pipelined_inferences_per_s']:.4g} inferences/s"
-               if s.get("pipelined_inferences_per_s") else ""),
+               f" (paced by {s['pipeline_bound_by']})" if s.get("pipelined_inferences_per_s") else ""),
             f"energy        {s['energy_pj'] / 1e6:.4g} uJ; average power {s['power_w']:.4g} W; "
             f"{s['gops_per_w']:.4g} GOPS/W",
             f"area          {s['area_mm2']:.4g} mm2; {s['gops_per_mm2']:.4g} GOPS/mm2",
