@@ -27,7 +27,6 @@ class Allocation:
     imas: tuple[int, ...]           # IMAs each layer occupies
     tiles: tuple[int, ...]          # tiles each layer spans (pool layers: their producer's)
     hops: tuple[int, ...]           # router hops from the previous layer's tiles (input: 1, pooling: 0)
-    routers: tuple[int, ...]        # the router a layer's outputs leave from
     crossbars_used: int
     crossbars_total: int
 
@@ -49,8 +48,7 @@ def allocate(plans: list[CrossbarLayerPlan], hw: HardwareConfig, source: str | N
         replicas = tuple(max(1, total // n) if n and n <= total else (1 if n else 0) for n in need)
         imas = tuple(min(chip.tiles * chip.tile.imas, math.ceil(n * r / per_ima)) for n, r in zip(need, replicas))
         tiles = tuple(max(1, math.ceil(i / chip.tile.imas)) for i in imas)
-        return Allocation(replicas, passes, True, imas, tiles, tuple(1 for _ in plans), tuple(0 for _ in plans),
-                          max(need), total)
+        return Allocation(replicas, passes, True, imas, tiles, tuple(1 for _ in plans), max(need), total)
 
     replicas = [1 if n else 0 for n in need]
     if chip.replicate:
@@ -69,7 +67,7 @@ def allocate(plans: list[CrossbarLayerPlan], hw: HardwareConfig, source: str | N
     per_tile = per_ima * chip.tile.imas
     per_router = chip.tile.router.tiles_per_router
     mesh = _mesh(hw)
-    imas, tiles, hops, routers = [], [], [], []
+    imas, tiles, hops = [], [], []
     next_xbar, prev_router, prev_tiles = 0, None, (0, 0)
     for i in range(len(plans)):
         n = need[i] * replicas[i]
@@ -83,11 +81,10 @@ def allocate(plans: list[CrossbarLayerPlan], hw: HardwareConfig, source: str | N
             first_tile, last_tile = prev_tiles
             hops.append(0)
         prev_router, prev_tiles = last_tile // per_router, (first_tile, last_tile)
-        routers.append(prev_router)
         imas.append(math.ceil(n / per_ima))
         tiles.append(last_tile - first_tile + 1)
     return Allocation(tuple(replicas), tuple(1 if n else 0 for n in need), False, tuple(imas), tuple(tiles),
-                      tuple(hops), tuple(routers), sum(n * r for n, r in zip(need, replicas)), total)
+                      tuple(hops), sum(n * r for n, r in zip(need, replicas)), total)
 
 
 def _mesh(hw: HardwareConfig) -> int:
