@@ -112,26 +112,24 @@ def test_mram_tile_buffers_on_a_crossbar_chip():
     assert comp[("tile_buffer", "energy_pj")] == pytest.approx(expect, rel=1e-12)
 
 
-def test_crossbar_tile_buffer_reads_queue_on_the_banks():
+def test_crossbar_mram_tile_buffers_agree_across_fidelities():
+    # Only the writes of arriving rows occupy the banks (reads do not queue on them: with
+    # first-come banks, a per-vector read stuck behind a whole row's write made `fine` up to
+    # 22 % slower than `fast` on ResNet-18). The bank time bounds the pipeline interval.
     isaac = ROOT / "hwconfigs" / "isaac.yaml"
     wl = ROOT / "workloads" / "lenet5.yaml"
-    slow = {"compute.tile.buffer.technology": "stt_mram", "compute.tile.buffer.mram": {"read_latency_ns": 20.0}}
-    few = accelsim.simulate(accelsim.load_hardware(isaac, slow), wl, seed=2)
-    many = accelsim.simulate(accelsim.load_hardware(isaac, {**slow, "compute.tile.buffer.banks": 16}), wl, seed=2)
-    assert few.summary["stall_mram_bank"] > 0
-    assert many.summary["stall_mram_bank"] < few.summary["stall_mram_bank"]
-    assert many.summary["cycles"] < few.summary["cycles"]
-    for run in (few, many):
-        lay = run.layers
-        # the stall columns still add up to each layer's span
-        parts = lay["stall_input"] + lay["stall_output"] + lay["stall_mram_bank"] + lay["stall_pipeline"]
-        assert (parts == lay["stall_cycles"]).all() and (lay["stall_pipeline"] >= 0).all()
-        # every input vector's bytes were booked on the banks at 20 ns per 8-byte word
+    hw = accelsim.load_hardware(isaac, {"compute.tile.buffer.technology": "stt_mram"})
+    fine = accelsim.simulate(hw, wl, fidelity="fine", seed=2)
+    fast = accelsim.simulate(hw, wl, fidelity="fast", seed=2)
+    assert abs(fine.summary["cycles"] - fast.summary["cycles"]) <= 0.005 * fine.summary["cycles"]
+    for run in (fine, fast):
         comp = run.components.set_index(["component", "stat"])["value"]
-        words = comp[("tile_buffer", "read_bytes")] / 8
-        assert comp[("tile_buffer", "read_port_ns")] == pytest.approx(words * 20.0, rel=0.01)
-    # eDRAM tile buffers have no banks to wait on
-    assert accelsim.simulate(isaac, wl).summary["stall_mram_bank"] == 0
+        lay = run.layers
+        # mram_bank_cycles: each layer's bank time spread over its banks (2 per tile here), so
+        # at most the total bank time in cycles
+        assert lay["mram_bank_cycles"].sum() > 0
+        assert lay["mram_bank_cycles"].sum() * 1000 / 1200 <= comp[("tile_buffer", "write_port_ns")] + len(lay)
+        assert run.summary["pipeline_interval_cycles"] >= int(lay["mram_bank_cycles"].max())
 
 
 def test_presets_ship_with_the_package():

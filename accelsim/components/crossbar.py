@@ -59,14 +59,12 @@ class LayerUnit(Component):
         Stat("stall_input", "cycles", "cycles waiting for input rows"),
         Stat("stall_output", "cycles", "cycles waiting for room in the consumer's buffer"),
         Stat("stall_tile_bus", "cycles", "cycles waiting for the tile buffer's bus to carry the inputs"),
-        Stat("stall_mram_bank", "cycles", "cycles waiting for tile-buffer reads queued on MRAM banks"),
     )
 
     def __init__(self, ctx: SimContext, hw: HardwareConfig, alloc: Allocation, index: int,
-                 plan: CrossbarLayerPlan, jobs: list[RowJob], banks: MramWriter | None = None):
+                 plan: CrossbarLayerPlan, jobs: list[RowJob]):
         super().__init__(ctx, "units")
         self.plan, self.jobs, self.index = plan, jobs, index
-        self.banks = banks  # the MRAM banks of this layer's tile buffers, if they are MRAM
         # the buses from its tiles' buffers to their IMAs, side by side (a tile shared with a
         # neighbouring layer lends it its whole bus: an optimistic bound at layer boundaries)
         bus = hw.compute.tile.buffer.bus_bits / 8 * max(alloc.tiles[index], 1)
@@ -94,7 +92,6 @@ class LayerUnit(Component):
         if after is not None:
             yield after
         macs_per_vector = plan.macs // plan.vectors if plan.vectors else 0
-        read_bytes = plan.per_vector.get("tile_buffer_read", 0)
         bus_bytes = plan.per_vector.get("bus", 0)
         rows_done = freed = 0
         for job in self.jobs:
@@ -116,18 +113,14 @@ class LayerUnit(Component):
                 yield from outbox.channel.reserve(nbytes)
             t3 = int(env.now)
             self.count("stall_output", t3 - t2, name)
-            # the job's inputs cross the tile bus; in an MRAM tile buffer its reads also queue
-            # on the banks behind the writes of arriving rows
+            # the job's inputs cross the tile bus while the crossbars work
             bus_done = self.bus.book(math.ceil(bus_bytes * job.vectors))
-            bank_done = self.banks.book_reads(read_bytes * job.vectors, name) if self.banks else 0
             arrival = yield from self.server.serialize(job.vectors)
             self.count("busy_cycles", int(env.now) - t3, name)
-            ready = max(bus_done, bank_done)
-            if ready > env.now:
-                cause = "stall_mram_bank" if bank_done >= bus_done else "stall_tile_bus"
-                self.count(cause, ready - int(env.now), name)
-                arrival = max(arrival, ready + self.server.latency)
-                yield env.timeout(ready - int(env.now))
+            if bus_done > env.now:
+                self.count("stall_tile_bus", bus_done - int(env.now), name)
+                arrival = max(arrival, bus_done + self.server.latency)
+                yield env.timeout(bus_done - int(env.now))
             self.ctx.tracer.span(f"crossbars:{name}", plan.unit, name, t3, int(env.now))
             if new_rows:
                 env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
@@ -272,8 +265,7 @@ class CrossbarChip:
     def _rows(self, plans: list[CrossbarLayerPlan], spans) -> list[dict]:
         stats = self.ctx.stats
         per = {s: stats.by_layer("units", s)
-               for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_tile_bus",
-                         "stall_mram_bank")}
+               for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_tile_bus")}
         reads = stats.by_layer("crossbar", "reads")
         conversions = stats.by_layer("adc", "conversions")
         rows = []
@@ -283,7 +275,7 @@ class CrossbarChip:
             busy = int(per["busy_cycles"].get(name, 0))
             program = int(per["program_cycles"].get(name, 0))
             stall_in, stall_out = int(per["stall_input"].get(name, 0)), int(per["stall_output"].get(name, 0))
-            bus, bank = int(per["stall_tile_bus"].get(name, 0)), int(per["stall_mram_bank"].get(name, 0))
+            bus = int(per["stall_tile_bus"].get(name, 0))
             cycles = end - start
             rows.append({
                 "layer": name, "type": plan.layer.kind, "unit": plan.unit, "macs": plan.macs,
@@ -292,11 +284,11 @@ class CrossbarChip:
                 "stall_cycles": cycles - busy - program, "cycles": cycles, "start_cycle": start, "end_cycle": end,
                 "utilization": plan.macs * (1 - plan.skip_fraction) / (cycles * self.peak_macs_per_cycle)
                 if cycles else 0.0,
-                "stall_input": stall_in, "stall_output": stall_out, "stall_tile_bus": bus, "stall_mram_bank": bank,
-                "stall_pipeline": cycles - busy - program - stall_in - stall_out - bus - bank,
+                "stall_input": stall_in, "stall_output": stall_out, "stall_tile_bus": bus,
+                "stall_pipeline": cycles - busy - program - stall_in - stall_out - bus,
                 "program_cycles": program,
-                # how long the layer's tile buses, and MRAM banks, were busy: a pipeline
-                # cannot accept inputs faster than these either
+                # how long the layer's tile buses, and MRAM banks (writing its arriving rows),
+                # were busy: a pipeline cannot accept inputs faster than these either
                 "tile_bus_cycles": math.ceil(self.units[i].bus.busy_cycles),
                 "mram_bank_cycles": math.ceil(self.writers[i].port.busy_cycles) if i in self.writers else 0,
                 "crossbars": plan.crossbars, "replicas": self.alloc.replicas[i],
@@ -338,7 +330,7 @@ class CrossbarChip:
         sequential = hw.execution == "layer_by_layer" or self.alloc.reprogram
         after = None
         for i, plan in enumerate(plans):
-            unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, row_jobs(plan, fidelity), self._banks(i))
+            unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, row_jobs(plan, fidelity))
             self.units.append(unit)
             consumer = plans[i + 1] if i + 1 < len(plans) else None
             outbox = self._stream(plan.rows_out, row_bytes(plan), consumer,
