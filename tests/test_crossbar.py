@@ -168,6 +168,22 @@ def test_fast_equals_fine_on_crossbars():
     assert fine.summary["crossbar_reads"] == fast.summary["crossbar_reads"]
 
 
+@pytest.mark.parametrize("hw,overrides", [
+    ("neurosim_reram", {}),  # 784 replicas: a vector every 0.1 cycle, bus-bound in places
+    ("isaac", {"compute.tile.buffer.bus_bits": 8}),  # bus-bound layers
+    ("isaac", {"compute.tile.router.flit_bits": 1}),  # router-port-bound
+    ("isaac", {"compute.tile.buffer.technology": "stt_mram"}),  # stochastic tile-buffer writes
+])
+def test_fast_equals_fine_when_buses_ports_or_banks_bind(hw, overrides):
+    # Per-vector jobs (fine) must not lose fractional cycles that per-row jobs (fast) keep.
+    cfg = accelsim.load_hardware(ROOT / "hwconfigs" / f"{hw}.yaml", overrides)
+    wl = ROOT / "workloads" / "lenet5.yaml"
+    fine = accelsim.simulate(cfg, wl, fidelity="fine").summary
+    fast = accelsim.simulate(cfg, wl, fidelity="fast").summary
+    assert abs(fine["cycles"] - fast["cycles"]) <= 0.005 * fine["cycles"]
+    assert fine["pipeline_interval_cycles"] == fast["pipeline_interval_cycles"]
+
+
 @pytest.mark.parametrize("hw,wl", [(ISAAC, "resnet18"), (ROOT / "hwconfigs" / "systolic_32x32.yaml", "resnet18"),
                                    (ROOT / "hwconfigs" / "sac.yaml", "alexnet_sac"),
                                    (ROOT / "hwconfigs" / "era_bs.yaml", "toy3")])

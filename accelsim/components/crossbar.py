@@ -65,10 +65,6 @@ class LayerUnit(Component):
                  plan: CrossbarLayerPlan, jobs: list[RowJob]):
         super().__init__(ctx, "units")
         self.plan, self.jobs, self.index = plan, jobs, index
-        # the buses from its tiles' buffers to their IMAs, side by side (a tile shared with a
-        # neighbouring layer lends it its whole bus: an optimistic bound at layer boundaries)
-        bus = hw.compute.tile.buffer.bus_bits / 8 * max(alloc.tiles[index], 1)
-        self.bus = Link(ctx.env, f"bus{index}", bus)
         passes = max(alloc.passes[index], 1)
         if plan.unit == "pool":
             per_row = plan.vectors // plan.rows_out
@@ -78,6 +74,16 @@ class LayerUnit(Component):
             slices = plan.slices * (1 - Fraction(plan.skip_fraction).limit_denominator(1 << 20))
             rate = alloc.replicas[index] / (slices * plan.read_cycles * passes) if slices else Fraction(10**9)
             latency = plan.read_cycles  # the last read's conversion and shift-and-add drain
+        # The buses from its tiles' buffers to their IMAs, side by side, carry every vector's
+        # inputs and serve only this layer (a tile shared with a neighbouring layer lends
+        # each its whole bus: an optimistic bound), so they cap the unit's rate.
+        bus = Fraction(hw.compute.tile.buffer.bus_bits * max(alloc.tiles[index], 1), 8)
+        per_vector = Fraction(plan.per_vector.get("bus", 0)).limit_denominator(1 << 20)
+        self.bus_cycles = plan.vectors * per_vector / bus  # per input
+        self.crossbar_share = Fraction(1)  # of the unit's busy time, the rest waits on the bus
+        if per_vector and bus / per_vector < rate:
+            self.crossbar_share = (bus / per_vector) / rate
+            rate = bus / per_vector
         self.server = Link(ctx.env, f"unit{index}", rate, latency)
         self.program_cycles = self.cell_writes = 0
         if alloc.reprogram and plan.unit == "crossbars":
@@ -92,7 +98,6 @@ class LayerUnit(Component):
         if after is not None:
             yield after
         macs_per_vector = plan.macs // plan.vectors if plan.vectors else 0
-        bus_bytes = plan.per_vector.get("bus", 0)
         rows_done = freed = 0
         for job in self.jobs:
             t0 = int(env.now)
@@ -113,14 +118,10 @@ class LayerUnit(Component):
                 yield from outbox.channel.reserve(nbytes)
             t3 = int(env.now)
             self.count("stall_output", t3 - t2, name)
-            # the job's inputs cross the tile bus while the crossbars work
-            bus_done = self.bus.book(math.ceil(bus_bytes * job.vectors))
             arrival = yield from self.server.serialize(job.vectors)
-            self.count("busy_cycles", int(env.now) - t3, name)
-            if bus_done > env.now:
-                self.count("stall_tile_bus", bus_done - int(env.now), name)
-                arrival = max(arrival, bus_done + self.server.latency)
-                yield env.timeout(bus_done - int(env.now))
+            busy = float((int(env.now) - t3) * self.crossbar_share)  # a bus-bound unit waits the rest
+            self.count("busy_cycles", busy, name)
+            self.count("stall_tile_bus", int(env.now) - t3 - busy, name)
             self.ctx.tracer.span(f"crossbars:{name}", plan.unit, name, t3, int(env.now))
             if new_rows:
                 env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
@@ -272,10 +273,10 @@ class CrossbarChip:
         for i, plan in enumerate(plans):
             name = plan.layer.name
             start, end = spans[i]
-            busy = int(per["busy_cycles"].get(name, 0))
+            busy = round(per["busy_cycles"].get(name, 0))
             program = int(per["program_cycles"].get(name, 0))
             stall_in, stall_out = int(per["stall_input"].get(name, 0)), int(per["stall_output"].get(name, 0))
-            bus = int(per["stall_tile_bus"].get(name, 0))
+            bus = round(per["stall_tile_bus"].get(name, 0))
             cycles = end - start
             rows.append({
                 "layer": name, "type": plan.layer.kind, "unit": plan.unit, "macs": plan.macs,
@@ -289,7 +290,7 @@ class CrossbarChip:
                 "program_cycles": program,
                 # how long the layer's tile buses, and MRAM banks (writing its arriving rows),
                 # were busy: a pipeline cannot accept inputs faster than these either
-                "tile_bus_cycles": math.ceil(self.units[i].bus.busy_cycles),
+                "tile_bus_cycles": math.ceil(self.units[i].bus_cycles),
                 "mram_bank_cycles": math.ceil(self.writers[i].port.busy_cycles) if i in self.writers else 0,
                 "crossbars": plan.crossbars, "replicas": self.alloc.replicas[i],
                 "reads_per_input": plan.slices, "read_ns": plan.read_ns,
