@@ -220,21 +220,15 @@ class CrossbarChip:
             self.ports[consumer] = Link(self.ctx.env, f"ports{consumer}", self.flit_bytes * tiles)
         return self.ports[consumer]
 
-    def _banks(self, consumer: int) -> MramWriter | None:
-        """The MRAM banks of layer `consumer`'s tile buffers (all its tiles'), or None for SRAM/eDRAM."""
+    def _write(self, consumer: int, nbytes: int, layer: str):
+        """Rows landing in an MRAM tile buffer are written word by word, stochastically."""
         buffer = self.hw.compute.tile.buffer
         if not buffer.is_mram:
-            return None
+            return
         if consumer not in self.writers:
             banks = buffer.banks * max(self.alloc.tiles[consumer], 1)
             self.writers[consumer] = MramWriter(self.tile_buffer, buffer.mram, buffer.technology, banks)
-        return self.writers[consumer]
-
-    def _write(self, consumer: int, nbytes: int, layer: str):
-        """Rows landing in an MRAM tile buffer are written word by word, stochastically."""
-        banks = self._banks(consumer)
-        if banks is not None:
-            yield from banks.write(nbytes, layer)
+        yield from self.writers[consumer].write(nbytes, layer)
 
     def feed_input(self, stream: Stream, plan: CrossbarLayerPlan, fidelity: str):
         """Stream the input feature map in over the off-chip link, row by row."""
