@@ -47,12 +47,8 @@ def _flip_bits(words, u, rate, sa0, sa1, bits, signed, out):
     words and masks without extra numpy passes (it raises the detailed error).
     """
     width = (1 << bits) - 1
-    vmin = 0
-    vmax = 0
     n = words.shape[0]
-    if n:
-        vmin = words[0]
-        vmax = words[0]
+    vmin = vmax = words[0] if n else 0
     for i in range(n):
         v = words[i]
         vmin = min(vmin, v)
@@ -93,11 +89,7 @@ def _sparse_flip_bits(words, gaps, bits, signed, out):
     """
     sign = 1 << (bits - 1)
     n_words = words.shape[0]
-    vmin = 0
-    vmax = 0
-    if n_words:
-        vmin = words[0]
-        vmax = words[0]
+    vmin = vmax = words[0] if n_words else 0
     for i in range(n_words):
         v = words[i]
         vmin = min(vmin, v)
