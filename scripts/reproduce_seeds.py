@@ -4,6 +4,13 @@
 Each comparison prints the published figure next to accelsim's, and the section between the
 `seeds:begin` / `seeds:end` markers of docs/validation.md is rewritten (atomically) from this
 run, with the reason for each difference. Runs in a few minutes on 2 cores.
+
+`--json FILE` also writes the comparisons as a JSON list, one object per comparison, with
+exactly the keys of `KEYS`: `id` (stable, snake_case), `seed` (paper), `metric`, `published`
+(number, or null where the paper gives none), `published_kind` (`up to`, `about`, `more than`,
+`less than`, `range`, `not reported`), `accelsim` (number), `unit` (of both numbers, e.g. `x`
+for a ratio), `network` (the workload the figure comes from; for a best-of row, the best one)
+and `note` (why the figures differ). Scripts for other seeds add rows through `row()`.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib.util
+import json
 import sys
 import time
 from pathlib import Path
@@ -24,6 +32,27 @@ from accelsim.workload import Workload  # noqa: E402
 
 HW, WL = ROOT / "hwconfigs", ROOT / "workloads"
 BEGIN, END = "<!-- seeds:begin -->", "<!-- seeds:end -->"
+KEYS = ("id", "seed", "metric", "published", "published_kind", "accelsim", "unit", "network", "note")
+KINDS = ("up to", "about", "more than", "less than", "range", "not reported")
+
+
+def row(id: str, seed: str, metric: str, published: float | None, published_kind: str, accelsim: float,
+        unit: str, network: str, note: str) -> dict:
+    """One comparison in the `--json` contract (see the module docstring)."""
+    if published_kind not in KINDS:
+        raise ValueError(f"{id}: published_kind {published_kind!r} is not one of {KINDS}")
+    if (published is None) != (published_kind == "not reported"):
+        raise ValueError(f"{id}: published must be null exactly when published_kind is 'not reported'")
+    return {"id": id, "seed": seed, "metric": metric, "published": None if published is None else float(published),
+            "published_kind": published_kind, "accelsim": float(accelsim), "unit": unit, "network": network,
+            "note": note}
+
+
+def _shown(value: float | None, kind: str, unit: str) -> str:
+    if value is None:
+        return "(not reported)"
+    prefix = {"up to": "up to ", "about": "~ ", "more than": "> ", "less than": "< ", "range": ""}[kind]
+    return f"{prefix}{value:.3g}{'x' if unit == 'x' else ' ' + unit}"
 
 
 def _script(name: str):
@@ -66,13 +95,14 @@ def pim_comparisons() -> list[dict]:
                "its released bit-columns and skipped slices save (energy below 1x). accelsim's "
                "PIM-Prune-style pruning zeroes 50 % of row segments by plain norm, without PIM-Prune's "
                "retraining")
-    for label, ours, base, published, why in [
-            ("ERA-BS vs ISAAC", era, isaac, {"energy": 43, "area": 78, "throughput": 73}, why_isaac),
-            ("ERA-BS vs PIM-Prune-style", era, pim, {"energy": 5.3, "area": 7.2, "throughput": 32}, why_pim)]:
-        for key, metric in [("energy", "energy efficiency (GOPS/W)"), ("area", "area efficiency (GOPS/s/mm2)"),
-                            ("throughput", "throughput (inferences/s)")]:
-            rows.append({"comparison": label, "metric": metric, "published": f"up to {published[key]}x",
-                         "accelsim": f"{ours[key] / base[key]:.2f}x", "why": why})
+    for prefix, ours, base, published, why in [
+            ("erabs_vs_isaac", era, isaac, {"energy": 43, "area": 78, "throughput": 73}, why_isaac),
+            ("erabs_vs_pimprune", era, pim, {"energy": 5.3, "area": 7.2, "throughput": 32}, why_pim)]:
+        for key, suffix, metric in [("energy", "energy_eff", "energy efficiency (GOPS/W)"),
+                                    ("area", "area_eff", "area efficiency (GOPS/s/mm2)"),
+                                    ("throughput", "throughput", "throughput (inferences/s)")]:
+            rows.append(row(f"{prefix}_{suffix}", "ERA-BS", metric, published[key], "up to", ours[key] / base[key],
+                            "x", "resnet18", why))
     return rows
 
 
@@ -83,10 +113,10 @@ def sac_comparison() -> list[dict]:
            "model (Eyeriss's array with SOT-MRAM buffers, codebook weights and weight sharing) with the same "
            "energy anchors as Eyeriss; computational efficiency gains only from the smaller MRAM buffers and "
            "the shorter run, not from a denser or faster compute fabric")
-    return [{"comparison": "SAC-style vs Eyeriss (AlexNet, pruned + clustered)", "metric": "power efficiency",
-             "published": "2x", "accelsim": f"{chip['gops_per_w'] / eye['gops_per_w']:.2f}x", "why": why},
-            {"comparison": "SAC-style vs Eyeriss (AlexNet, pruned + clustered)", "metric": "computational efficiency",
-             "published": "5x", "accelsim": f"{chip['gops_per_mm2'] / eye['gops_per_mm2']:.2f}x", "why": why}]
+    return [row("sac_vs_eyeriss_power_eff", "SAC", "power efficiency (GOPS/W)", 2, "about",
+                chip["gops_per_w"] / eye["gops_per_w"], "x", "alexnet_sac", why),
+            row("sac_vs_eyeriss_compute_eff", "SAC", "computational efficiency (GOPS/mm2)", 5, "about",
+                chip["gops_per_mm2"] / eye["gops_per_mm2"], "x", "alexnet_sac", why)]
 
 
 def nand_spin_comparison(seeds: int, epochs: int) -> list[dict]:
@@ -101,12 +131,13 @@ def nand_spin_comparison(seeds: int, epochs: int) -> list[dict]:
     why = ("no verify (approximate writes): with accelsim's MTJ model at the chosen program current a 1 ns "
            "pulse switches 97 % of bits, so MLP accuracy on digits drops far more than the paper's CNN; the SOT "
            "erase per 8-bit group does not shrink with the program pulse, capping the time and energy savings")
-    return [{"comparison": "NAND-SPIN training, 3 ns -> 1 ns", "metric": "write-phase time saved",
-             "published": "> 67 %", "accelsim": f"{100 * c['time']:.1f} %", "why": why},
-            {"comparison": "NAND-SPIN training, 3 ns -> 1 ns", "metric": "write energy saved",
-             "published": "~ 70 %", "accelsim": f"{100 * c['energy']:.1f} %", "why": why},
-            {"comparison": "NAND-SPIN training, 3 ns -> 1 ns", "metric": "accuracy change",
-             "published": "< 1 % loss", "accelsim": f"{100 * c['accuracy']:+.1f} points", "why": why}]
+    network = "digits MLP"
+    return [row("nandspin_write_time_saved", "NAND-SPIN", "write-phase time saved, 3 ns -> 1 ns pulse", 67,
+                "more than", 100 * c["time"], "%", network, why),
+            row("nandspin_write_energy_saved", "NAND-SPIN", "write energy saved, 3 ns -> 1 ns pulse", 70, "about",
+                100 * c["energy"], "%", network, why),
+            row("nandspin_accuracy_loss", "NAND-SPIN", "accuracy lost, 3 ns -> 1 ns pulse", 1, "less than",
+                -100 * c["accuracy"], "% points", network, why)]
 
 
 def smart_dnn_comparison() -> list[dict]:
@@ -130,21 +161,27 @@ def smart_dnn_comparison() -> list[dict]:
            "gives the footprint of its Smart-DNN+-style encoder (form unconfirmed: sign + bucket id, "
            f"error bound 0.25 alpha; worst layer rel. L2 error {b_err:.3f}) against dense 32-bit and against "
            f"uniform 8-bit (rel. L2 error {q_err:.3f}) on synthetic ResNet-18 weights")
-    return [{"comparison": "Smart-DNN+-style footprint (ResNet-18)", "metric": "vs dense 32-bit",
-             "published": "(not reported)", "accelsim": f"{100 * b:.2f} % of dense", "why": why},
-            {"comparison": "Smart-DNN+-style footprint (ResNet-18)", "metric": "vs uniform 8-bit",
-             "published": "0.17-0.92 % below prior art", "accelsim": f"{100 * (1 - b / q):.1f} % smaller", "why": why}]
+    return [row("smartdnn_footprint_vs_dense", "Smart-DNN+", "weight footprint, % of dense 32-bit", None,
+                "not reported", 100 * b, "%", "resnet18", why),
+            row("smartdnn_footprint_vs_q8", "Smart-DNN+", "memory cost below prior art (here: uniform 8-bit)", 0.92,
+                "up to", 100 * (1 - b / q), "%", "resnet18",
+                why + "; published is the upper end of 0.17-0.92 %")]
+
+
+def _label(r: dict) -> str:
+    return f"{r['seed']} ({r['network']})"
 
 
 def write_section(rows: list[dict], seconds: float) -> None:
     lines = [BEGIN, "## The seed papers' comparisons", "",
              f"Written by `python scripts/reproduce_seeds.py` ({seconds:.0f} s on this machine); rerun to refresh.", "",
-             "| comparison | metric | published | accelsim |", "|---|---|---|---|"]
-    lines += [f"| {r['comparison']} | {r['metric']} | {r['published']} | {r['accelsim']} |" for r in rows]
+             "| id | seed (network) | metric | published | accelsim |", "|---|---|---|---|---|"]
+    lines += [f"| `{r['id']}` | {_label(r)} | {r['metric']} | {_shown(r['published'], r['published_kind'], r['unit'])} "
+              f"| {_shown(r['accelsim'], 'range', r['unit'])} |" for r in rows]
     lines += ["", "Why they differ:", ""]
-    for label in dict.fromkeys(r["comparison"] for r in rows):
-        why = next(r["why"] for r in rows if r["comparison"] == label)
-        lines.append(f"- **{label}**: {why}.")
+    for note in dict.fromkeys(r["note"] for r in rows):
+        ids = ", ".join(f"`{r['id']}`" for r in rows if r["note"] == note)
+        lines.append(f"- {ids}: {note}.")
     lines.append(END)
     path = ROOT / "docs" / "validation.md"
     text = path.read_text()
@@ -156,19 +193,28 @@ def write_section(rows: list[dict], seconds: float) -> None:
     atomic_write_text(path, text)
 
 
+def write_json(rows: list[dict], path: Path) -> None:
+    atomic_write_text(path, json.dumps([{key: r[key] for key in KEYS} for r in rows], indent=1) + "\n")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=3, help="NAND-SPIN training runs averaged")
     ap.add_argument("--epochs", type=int, default=10, help="NAND-SPIN training epochs")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/validation.md alone")
+    ap.add_argument("--json", type=Path, metavar="FILE", help="also write the comparisons as a JSON list")
     args = ap.parse_args()
     start = time.perf_counter()
     rows = pim_comparisons() + sac_comparison() + nand_spin_comparison(args.seeds, args.epochs) + smart_dnn_comparison()
-    width = max(len(r["comparison"]) for r in rows)
-    print(f"{'comparison':<{width}}  {'metric':<30}{'published':>28}{'accelsim':>20}")
+    width = max(len(r["id"]) for r in rows)
+    print(f"{'id':<{width}}  {'network':<14}{'published':>16}{'accelsim':>16}")
     for r in rows:
-        print(f"{r['comparison']:<{width}}  {r['metric']:<30}{r['published']:>28}{r['accelsim']:>20}")
+        print(f"{r['id']:<{width}}  {r['network']:<14}{_shown(r['published'], r['published_kind'], r['unit']):>16}"
+              f"{_shown(r['accelsim'], 'range', r['unit']):>16}")
     seconds = time.perf_counter() - start
+    if args.json:
+        write_json(rows, args.json)
+        print(f"wrote {args.json}")
     if not args.no_write:
         write_section(rows, seconds)
         print(f"\nwrote docs/validation.md ({seconds:.0f} s)")
