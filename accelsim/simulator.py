@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -34,29 +35,56 @@ def simulate(
     `tensors`) also runs sampled tensors through the datapath (`accelsim.functional`) and adds
     error and zero-slice columns to `layers`.
     """
-    hw = load_hardware(hardware)
-    if fidelity is not None:
-        hw = load_hardware(hw, {"fidelity": fidelity})
+    # One line of passes, each a plain function of the previous ones' outputs:
+    # load -> compress -> measure data -> map -> run -> price -> result.
+    hw = _load(hardware, fidelity)
     wl = load_workload(workload)
     stats = workload_stats(wl, hw, seed)
-    # Zero-slice skipping needs the data: the functional pass measures each layer's share of
-    # all-zero input slices (on its own stream derived from the seed; timing draws unchanged).
-    skipping = hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping
-    frame = skip = None
-    if functional or tensors is not None or skipping:
-        import numpy as np
-
-        from accelsim.functional import run_functional, zero_slice_fractions
-
-        rng = np.random.default_rng([seed, 1])
-        if functional or tensors is not None:
-            frame = run_functional(hw, wl, rng, tensors, functional_vectors)
-            skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
-        else:  # the same input draws, without the datapath
-            skip = zero_slice_fractions(hw, wl, rng, tensors, functional_vectors)
+    data = measure(hw, wl, seed, functional or tensors is not None, tensors, functional_vectors)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
-    rows, end = chip.simulate(wl, stats, skip)
+    plans = chip.map(wl, stats, data.skip)
+    rows, end = chip.run(plans)
+    return _result(ctx, hw, wl, chip, rows, end, seed, data)
+
+
+def _load(hardware, fidelity: str | None) -> HardwareConfig:
+    hw = load_hardware(hardware)
+    return hw if fidelity is None else load_hardware(hw, {"fidelity": fidelity})
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the data pass measured: the functional frame (when asked for) and each layer's
+    share of all-zero input slices (when the chip skips them; None otherwise)."""
+
+    frame: pd.DataFrame | None = None
+    skip: dict[str, float] | None = None
+    vectors: int = 0
+
+
+def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tensors, vectors: int) -> Measured:
+    """The data pass, entered once: the functional datapath when asked for, else (on a
+    zero-slice-skipping crossbar chip) the same input draws without the datapath. It has its
+    own stream derived from the seed, so timing draws are unchanged."""
+    skipping = hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping
+    if not (functional or skipping):
+        return Measured()
+    import numpy as np
+
+    from accelsim.functional import run_functional, zero_slice_fractions
+
+    rng = np.random.default_rng([seed, 1])
+    if not functional:
+        return Measured(skip=zero_slice_fractions(hw, wl, rng, tensors, vectors))
+    frame = run_functional(hw, wl, rng, tensors, vectors)
+    skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
+    return Measured(frame=frame, skip=skip, vectors=vectors)
+
+
+def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[dict], end: int, seed: int,
+            data: Measured) -> Result:
+    """Price the run and assemble the Result (functional columns merged when measured)."""
     for row in rows:
         row["seconds"] = ctx.seconds(row["cycles"])
     layers = pd.DataFrame(rows)
@@ -64,10 +92,10 @@ def simulate(
     components = _price(ctx, hw, layers, summary)
     summary["simpy_events"] = ctx.env.events
     result = Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans)
-    if functional or tensors is not None:
+    if data.frame is not None:
         from accelsim.functional import add_functional
 
-        add_functional(result, hw, wl, None, tensors, functional_vectors, frame=frame)
+        add_functional(result, hw, wl, None, vectors=data.vectors, frame=data.frame)
     return result
 
 

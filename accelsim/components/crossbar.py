@@ -248,13 +248,19 @@ class CrossbarChip:
         yield from self._write(0, nbytes, layer)
         stream.rows.add(rows)
 
-    def simulate(self, workload: Workload, stats=None, skip=None) -> tuple[list[dict], int]:
+    def map(self, workload: Workload, stats=None, skip=None) -> list[CrossbarLayerPlan]:
+        """The mapping pass: one plan per layer (compression `stats`, zero-slice `skip`
+        shares), and their allocation onto the chip's tiles."""
         stats = stats or [None] * len(workload.layers)
         skip = skip or {}
         plans = [map_crossbar(layer, self.hw, s, skip.get(layer.name, 0.0))
                  for layer, s in zip(workload.layers, stats)]
         self.alloc = allocate(plans, self.hw, workload.path)
-        spans, end = self.run(plans, self.hw.fidelity)
+        return plans
+
+    def run(self, plans: list[CrossbarLayerPlan]) -> tuple[list[dict], int]:
+        """The run pass: one row per layer and the final cycle."""
+        spans, end = self._run(plans, self.hw.fidelity)
         return self._rows(plans, spans), end
 
     def _rows(self, plans: list[CrossbarLayerPlan], spans) -> list[dict]:
@@ -315,7 +321,7 @@ class CrossbarChip:
                 "adc_conversions": int(layers["adc_conversions"].sum()),
                 "time_multiplexed": self.alloc.reprogram}
 
-    def run(self, plans: list[CrossbarLayerPlan], fidelity: str):
+    def _run(self, plans: list[CrossbarLayerPlan], fidelity: str):
         env = self.ctx.env
         hw = self.hw
         first = plans[0].layer

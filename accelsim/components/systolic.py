@@ -236,9 +236,12 @@ class SystolicChip:
                              "ofmap": mem.ofmap_sram.capacity_bytes}
         self.peak_macs_per_cycle = hw.compute.rows * hw.compute.cols
 
-    def simulate(self, workload: Workload, stats=None, skip=None) -> tuple[list[dict], int]:
-        """Map, cut into jobs, run; return one row per layer and the final cycle."""
-        plans = map_workload(workload, self.hw, stats)
+    def map(self, workload: Workload, stats=None, skip=None) -> list:
+        """The mapping pass: one plan per layer (`skip` is a crossbar measure, unused here)."""
+        return map_workload(workload, self.hw, stats)
+
+    def run(self, plans) -> tuple[list[dict], int]:
+        """The run pass: cut plans into jobs, run them; one row per layer and the final cycle."""
         jobs = [job for i, plan in enumerate(plans) for job in jobs_for(i, plan, self.hw.fidelity, self.buffer_bytes)]
         causes = {i: p.sram_stall_cause for i, p in enumerate(plans) if p.sram_stall_cause}
         self.array = PEArray(self.ctx, self.ifmap, self.filter, self.ofmap, causes)
