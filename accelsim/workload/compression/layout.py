@@ -87,7 +87,8 @@ def measure(weights: np.ndarray, codes: np.ndarray | None, bits: int, meta_bits:
     per = geometry.cols // _ceil(bits, geometry.cell_bits) if geometry is not None else 0
     if per > 0:   # else no geometry, or a code wider than a crossbar row (e.g. before quantising)
         occ = cell_occupancy(weights, codes, bits, geometry.cell_bits)
-        stats.update(_crossbar_stats(occ, geometry, per))
+        levels = cell_levels(codes, bits, geometry.cell_bits) if codes is not None else None
+        stats.update(_crossbar_stats(occ, geometry, per, levels))
         if codes is not None:
             forms["bitcolumn"] = _bitcolumn_bits(occ, geometry)
     storage = min(forms, key=lambda name: (forms[name], name))
@@ -108,6 +109,17 @@ def cell_occupancy(weights: np.ndarray, codes: np.ndarray | None, bits: int, cel
     return occ
 
 
+def cell_levels(codes: np.ndarray, bits: int, cell_bits: int) -> np.ndarray:
+    """(groups, Kred, Nout, cells) uint8: the value each cell of a sign-magnitude code stores."""
+    cells = _ceil(bits, cell_bits)
+    dtype = np.int32 if bits < 32 else np.int64
+    word = np.abs(codes).astype(dtype) | ((codes < 0).astype(dtype) << (bits - 1))
+    out = np.empty(codes.shape + (cells,), dtype=np.uint8)
+    for j in range(cells):
+        out[..., j] = (word >> (j * cell_bits)) & ((1 << cell_bits) - 1)
+    return out
+
+
 def _pad(array: np.ndarray, axis: int, size: int) -> np.ndarray:
     extra = size - array.shape[axis]
     if extra == 0:
@@ -117,7 +129,7 @@ def _pad(array: np.ndarray, axis: int, size: int) -> np.ndarray:
     return np.pad(array, widths)
 
 
-def _crossbar_stats(occ: np.ndarray, geometry: Geometry, per: int) -> dict:
+def _crossbar_stats(occ: np.ndarray, geometry: Geometry, per: int, levels: np.ndarray | None = None) -> dict:
     g, k, n, cells = occ.shape
     rows = geometry.rows
     rb, cb = _ceil(k, rows), _ceil(n, per)
@@ -125,35 +137,82 @@ def _crossbar_stats(occ: np.ndarray, geometry: Geometry, per: int) -> dict:
     row_segments = _pad(weight_occ, 2, cb * per).reshape(g, k, cb, per).any(axis=3)
     blocks = _pad(occ, 1, rb * rows).reshape(g, rb, rows, n, cells).any(axis=2)   # (g, rb, n, cells)
     dense = g * rb * cb
-    return dict(freed_row_fraction=_share(~row_segments),
-                freed_col_fraction=_share(~blocks.any(axis=-1)),
-                freed_bit_columns=_share(~blocks),
-                crossbars_dense=dense,
-                crossbars_compressed=min(dense, _compacted(occ, rows, per * cells)))
+    packed = _compacted(occ, rows, per * cells, levels)
+    out = dict(freed_row_fraction=_share(~row_segments),
+               freed_col_fraction=_share(~blocks.any(axis=-1)),
+               freed_bit_columns=_share(~blocks),
+               crossbars_dense=dense,
+               crossbars_compressed=min(dense, packed.crossbars))
+    # the packing never needs more crossbars, conversions or row drives than the dense layout
+    out.update(converted_column_fraction=packed.columns / (g * rb * n * cells),
+               driven_row_fraction=packed.rows / (g * k * cb))
+    if levels is not None:
+        out["max_column_sum"] = packed.max_sum
+    return out
 
 
-def _compacted(occ: np.ndarray, rows: int, width: int) -> int:
-    """Crossbars after compaction, the fewer of two legal packings per group:
+@dataclasses.dataclass(frozen=True)
+class Packing:
+    """A compacted layer: crossbars, cell columns converted and rows driven per input slice (over
+    all its crossbars), and the largest sum of cell levels down one column of one crossbar."""
+
+    crossbars: int = 0
+    columns: int = 0
+    rows: int = 0
+    max_sum: int = 0
+
+    def __add__(self, other: "Packing") -> "Packing":
+        return Packing(self.crossbars + other.crossbars, self.columns + other.columns, self.rows + other.rows,
+                       max(self.max_sum, other.max_sum))
+
+
+def _block_sums(levels: np.ndarray, rows: int) -> int:
+    """Largest column sum of `levels` (k, c) cut into crossbars of `rows` consecutive rows."""
+    k = levels.shape[0]
+    blocks = _ceil(k, rows)
+    if blocks == 0:
+        return 0
+    return int(_pad(levels, 0, blocks * rows).reshape(blocks, rows, -1).sum(axis=1, dtype=np.int64).max())
+
+
+def _compacted(occ: np.ndarray, rows: int, width: int, levels: np.ndarray | None = None) -> Packing:
+    """The layer after compaction, the fewer crossbars of two legal packings per group (ties: fewer
+    conversions):
     row-first: drop all-empty cell columns, pack the rest `width` to a crossbar column block,
-    then each block needs ceil(its occupied rows / rows) crossbars;
+    then each block needs ceil(its occupied rows / rows) crossbars, each converting the block's
+    columns and driving its own rows;
     column-first: drop all-empty rows, pack the rest `rows` to a row block, then each block
-    needs ceil(its occupied cell columns / width) crossbars."""
+    needs ceil(its occupied cell columns / width) crossbars, each driving the block's rows and
+    converting its own columns. `levels` (cell values, shape of `occ`) give the column sums."""
     g, k = occ.shape[:2]
-    total = 0
-    for flat in occ.reshape(g, k, -1):
+    total = Packing()
+    lv_groups = levels.reshape(g, k, -1) if levels is not None else [None] * g
+    for flat, lv in zip(occ.reshape(g, k, -1), lv_groups):
         keep = flat.any(axis=0)
         cols = flat if keep.all() else flat[:, keep]
         if cols.shape[1] == 0:
             continue                      # an all-zero group needs no crossbar
         chunks = _ceil(cols.shape[1], width)
-        used_rows = _pad(cols, 1, chunks * width).reshape(k, chunks, width).any(axis=2).sum(axis=0)
-        row_first = int(sum(_ceil(int(r), rows) for r in used_rows))
-        keep = flat.any(axis=1)
-        kept = flat if keep.all() else flat[keep]
+        by_chunk = _pad(cols, 1, chunks * width).reshape(k, chunks, width).any(axis=2)    # (k, chunks)
+        used_rows = by_chunk.sum(axis=0)
+        widths = np.minimum(width, cols.shape[1] - np.arange(chunks) * width)
+        xbars = np.array([_ceil(int(r), rows) for r in used_rows])
+        row_first = Packing(int(xbars.sum()), int((xbars * widths).sum()), int(used_rows.sum()))
+        if lv is not None:
+            kept_lv = lv if keep.all() else lv[:, keep]
+            row_first = dataclasses.replace(row_first, max_sum=max(
+                _block_sums(kept_lv[by_chunk[:, c], c * width:(c + 1) * width], rows) for c in range(chunks)))
+        keep_r = flat.any(axis=1)
+        kept = flat if keep_r.all() else flat[keep_r]
         blocks = _ceil(kept.shape[0], rows)
-        used_cols = _pad(kept, 0, blocks * rows).reshape(blocks, rows, flat.shape[1]).any(axis=1).sum(axis=1)
-        col_first = int(sum(_ceil(int(c), width) for c in used_cols))
-        total += min(row_first, col_first)
+        by_block = _pad(kept, 0, blocks * rows).reshape(blocks, rows, flat.shape[1]).any(axis=1)  # (blocks, c)
+        used_cols = by_block.sum(axis=1)
+        heights = np.minimum(rows, kept.shape[0] - np.arange(blocks) * rows)
+        xbars = np.array([_ceil(int(c), width) for c in used_cols])
+        col_first = Packing(int(xbars.sum()), int(used_cols.sum()), int((xbars * heights).sum()))
+        if lv is not None:
+            col_first = dataclasses.replace(col_first, max_sum=_block_sums(lv if keep_r.all() else lv[keep_r], rows))
+        total = total + min(row_first, col_first, key=lambda p: (p.crossbars, p.columns))
     return total
 
 

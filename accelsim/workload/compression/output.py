@@ -59,6 +59,8 @@ def compressed_block(result: CompressionResult, steps, label: str) -> dict:
     block.update({"ratio": float(result.ratio), **{k: float(v) for k, v in result.error.items()},
                   "storage": result.storage})
     for name, value in result.hw.as_dict().items():
+        if value is None:
+            continue  # not measured (e.g. column sums without integer codes)
         block[name] = int(value) if isinstance(value, (int, np.integer)) else float(value)
     return block
 

@@ -67,6 +67,10 @@ class HardwareStats:
     decode_ops_per_weight: float = 0.0    # decoder operations per weight on the memory path
     decode_bits_per_weight: float = 0.0   # bits the decoder reads per weight (code + table entry)
     terms_per_weight: float = 0.0         # mean popcount of |integer code| (0 without integer codes)
+    # the compacted mapping (crossbars_compressed's packing) against the dense one, per input slice:
+    converted_column_fraction: float | None = None  # cell columns converted (ADC, sample-and-hold); None: not measured
+    driven_row_fraction: float | None = None        # crossbar rows driven (DACs, input register); None: not measured
+    max_column_sum: int | None = None     # largest sum of cell levels down one column of one crossbar (integer codes)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -135,6 +135,9 @@ class CompressedSpec(_Step):
     decode_ops_per_weight: Annotated[StrictFloat, Field(ge=0)]
     decode_bits_per_weight: Annotated[StrictFloat, Field(ge=0)]
     terms_per_weight: Annotated[StrictFloat, Field(ge=0)]
+    converted_column_fraction: Annotated[StrictFloat, Field(ge=0, le=1)] | None = None
+    driven_row_fraction: Annotated[StrictFloat, Field(ge=0, le=1)] | None = None
+    max_column_sum: Annotated[StrictInt, Field(ge=0)] | None = None
 
     def stats(self) -> HardwareStats:
         return HardwareStats(**{name: getattr(self, name) for name in HardwareStats.__dataclass_fields__})

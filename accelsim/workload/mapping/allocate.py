@@ -1,7 +1,7 @@
 """Chip-level allocation for crossbar chips: replication, placement, time-multiplexing. Pure.
 
 Replication (ISAAC): while crossbars remain, give one more copy to the layer that would
-take longest (vectors x reads x read time / copies); a pipeline runs at its slowest
+take longest (vectors x reads not skipped x read time / copies, as its unit runs); a pipeline runs at its slowest
 layer's pace, and in layer-by-layer mode the slowest layer is also the largest gain.
 Placement: layers take whole IMAs in order; tiles share routers (concentration) on a
 mesh; a layer's output travels from its router to the next layer's. Pooling runs where its
@@ -53,7 +53,8 @@ def allocate(plans: list[CrossbarLayerPlan], hw: HardwareConfig, source: str | N
     replicas = [1 if n else 0 for n in need]
     if chip.replicate:
         spare = total - sum(need)
-        heap = [(-p.vectors * p.slices * p.read_cycles, i) for i, p in enumerate(plans) if need[i]]
+        # rank by the time the layer's unit really takes (skipped input slices included)
+        heap = [(-p.vectors * p.vector_cycles(1), i) for i, p in enumerate(plans) if need[i]]
         heapq.heapify(heap)
         while heap:
             _, i = heapq.heappop(heap)
@@ -61,7 +62,7 @@ def allocate(plans: list[CrossbarLayerPlan], hw: HardwareConfig, source: str | N
                 break  # the slowest layer cannot get faster: more copies elsewhere do not help
             replicas[i] += 1
             spare -= need[i]
-            heapq.heappush(heap, (-plans[i].vectors * plans[i].slices * plans[i].read_cycles / replicas[i], i))
+            heapq.heappush(heap, (-plans[i].vectors * plans[i].vector_cycles(replicas[i]), i))
 
     # Placement by crossbar index: layers may share an IMA at their boundary.
     per_tile = per_ima * chip.tile.imas

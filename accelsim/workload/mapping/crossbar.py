@@ -96,23 +96,28 @@ def map_crossbar(layer: Layer, hw: HardwareConfig, stats=None, skip: float = 0.0
     read_ns = max(xbar.read_latency_ns, convert_ns)
     read_cycles = math.ceil(read_ns / ns_per_cycle - 1e-9)
     crossbars = g * row_blocks * col_blocks
-    arrays, columns = 1.0, 1.0
+    arrays, columns, rows_driven = 1.0, 1.0, 1.0
     if stats is not None and chip.compressed_mapping and stats.crossbars_dense:
-        # only occupied arrays are read, and freed bit-columns are not converted
+        # only occupied arrays are read; each converts only its occupied cell columns and
+        # drives only its occupied rows (the compacted packing's counts, docs/compression.md)
         arrays = stats.crossbars_compressed / stats.crossbars_dense
-        columns = 1.0 - stats.freed_bit_columns
+        if stats.converted_column_fraction is not None:
+            columns, rows_driven = stats.converted_column_fraction, stats.driven_row_fraction
+        else:  # stats without the packing's counts: no array converts more than its share
+            columns, rows_driven = min(arrays, 1.0 - stats.freed_bit_columns), arrays
         crossbars = max(1, math.ceil(crossbars * arrays - 1e-9))
     keep = 1.0 - (skip if chip.zero_slice_skipping else 0.0)
     reads = slices * crossbars * keep
     conversions = slices * g * row_blocks * n * cells * columns * keep
+    rows_read = g * k * col_blocks * rows_driven   # each occupied row of each column block
     in_bytes, out_bytes = _ceil(in_bits, 8), _ceil(chip.output_bits, 8)
     per_vector = {
         "crossbar": reads,
-        "dac": slices * g * k * col_blocks * arrays * keep,  # each row of each column block, per slice
+        "dac": slices * rows_read * keep,  # per slice
         "sample_hold": conversions,
         "adc": conversions,
         "ima_shift_add": conversions,
-        "input_register": g * k * in_bytes * col_blocks,
+        "input_register": rows_read * in_bytes,
         "output_register": g * n * out_bytes * row_blocks,
         "tile_buffer_read": g * k * in_bytes,
         "tile_buffer_write": g * n * in_bytes,
