@@ -27,8 +27,11 @@ def cmd_run(args) -> int:
     from accelsim.config import load_hardware
     from accelsim.simulator import simulate
 
+    from accelsim.workload import load_workload
+
     hw = load_hardware(args.hardware, _overrides(args.set))
-    result = simulate(hw, args.workload, seed=args.seed, fidelity=args.fidelity,
+    workload = load_workload(args.workload, topology_form=getattr(args, "topology_form", None))
+    result = simulate(hw, workload, seed=args.seed, fidelity=args.fidelity,
                       functional=args.functional, tensors=args.tensors, functional_vectors=args.functional_vectors)
     if not args.quiet:
         print(result.layer_table())
@@ -81,6 +84,23 @@ PLUGINS: list[str] = ["accelsim.sweep.cli", "accelsim.regress.cli", "accelsim.tr
                       "accelsim.workload.compression.cli"]
 
 
+def _print_notices() -> None:
+    """Notices (input that has no effect) as one line each on stderr; other warnings unchanged."""
+    import warnings
+
+    from accelsim.errors import Notice
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, Notice):
+            print(f"accelsim: notice: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accelsim", description="Cycle-level simulator of DNN accelerators.")
     parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
@@ -101,6 +121,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="real tensors <layer>.weight / <layer>.input (implies --functional)")
     run.add_argument("--functional-vectors", type=int, default=256, metavar="N",
                      help="functional: input vectors sampled per layer and group (default 256)")
+    form = run.add_mutually_exclusive_group()
+    form.add_argument("--conv", dest="topology_form", action="store_const", const="conv",
+                      help="read a SCALE-Sim topology CSV as convolutions (SCALE-Sim's -i conv)")
+    form.add_argument("--gemm", dest="topology_form", action="store_const", const="gemm",
+                      help="read a SCALE-Sim topology CSV as Layer, M, N, K GEMMs (SCALE-Sim's -i gemm)")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check", help="validate a hardware config and print derived figures")
@@ -119,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _print_notices()
     try:
         return args.func(args)
     except InputError as exc:

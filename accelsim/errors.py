@@ -31,3 +31,14 @@ class WorkloadError(InputError):
 
 class MappingError(InputError):
     """A valid layer cannot be mapped onto a valid chip (it does not fit)."""
+
+
+class Notice(UserWarning):
+    """Something in the input has no effect; the CLI prints it as one line on stderr."""
+
+
+def notice(text: str) -> None:
+    """Tell the user (once per message) that part of their input has no effect."""
+    import warnings
+
+    warnings.warn(text, Notice, stacklevel=2)

@@ -14,7 +14,7 @@ WORKLOADS = sorted((ROOT / "workloads").glob("*.yaml"))
 
 
 def scalesim_cases():
-    return sorted(p for p in SCALESIM.iterdir() if p.is_dir())
+    return sorted(p for p in SCALESIM.iterdir() if p.is_dir() and any(p.glob("cfg_*.cfg")))
 
 
 def case_files(case: Path) -> tuple[Path, Path]:

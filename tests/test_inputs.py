@@ -68,14 +68,14 @@ def test_scalesim_cfg_problems(tmp_path):
     path.write_text(cfg.replace("ArrayHeight:    32", "ArrayHeight:    tall"))
     with pytest.raises(ConfigError) as info:
         accelsim.load_hardware(path)
-    assert info.value.key == "[architecture_presets] arrayheight" and "tall" in info.value.reason
+    assert info.value.key == "[architecture_presets] ArrayHeight" and "tall" in info.value.reason
     path.write_text(cfg.replace("[architecture_presets]", "[arch]"))
     with pytest.raises(ConfigError, match="missing section"):
         accelsim.load_hardware(path)
     path.write_text(cfg.replace("ArrayHeight:    32", "ArrayHeight:    0"))
     with pytest.raises(ConfigError) as info:
         accelsim.load_hardware(path)
-    assert info.value.key == "compute.rows"
+    assert info.value.key == "[architecture_presets] ArrayHeight" and "out of range" in info.value.reason
 
 
 @pytest.mark.parametrize("line,key,reason", [
@@ -106,8 +106,9 @@ def test_duplicate_layer_names(tmp_yaml):
 
 
 @pytest.mark.parametrize("text,reason", [
-    ("Layer, M, N, K,\ng, 4, -4, 4,\n", "must be > 0"),
-    ("Layer, M, N, K,\ng, 4, x, 4,\n", "expected an integer"),
+    ("Layer, M, N, K,\ng, 4, -4, 4,\n", "expected a whole number in digits 0-9"),
+    ("Layer, M, N, K,\ng, 4, 0, 4,\n", "must be > 0"),
+    ("Layer, M, N, K,\ng, 4, x, 4,\n", "expected a whole number"),
     ("Layer, M, N\ng, 4, 4\n", "unrecognised header"),
     ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
      "c, 4, 4, 5, 5, 3, 8, 1,\n", "larger than the padded input"),

@@ -13,8 +13,12 @@ from accelsim.workload.layers import Workload
 WORKLOAD_SUFFIXES = (".yaml", ".yml", ".csv")
 
 
-def load_workload(path: str | Path) -> Workload:
-    """Read a workload file; the format follows the file's suffix."""
+def load_workload(path: str | Path, *, topology_form: str | None = None) -> Workload:
+    """Read a workload file; the format follows the file's suffix.
+
+    `topology_form` ('conv' or 'gemm') says how to read a SCALE-Sim topology CSV whose header
+    does not say it clearly (SCALE-Sim's `-i`); it wins over the header when given.
+    """
     if isinstance(path, Workload):
         return path
     path = Path(path)
@@ -28,5 +32,5 @@ def load_workload(path: str | Path) -> Workload:
             str(path))
     text = read_text(path, WorkloadError)
     if suffix == ".csv":
-        return parse_scalesim_csv(text, str(path), name=path.stem)
+        return parse_scalesim_csv(text, str(path), name=path.stem, form=topology_form)
     return parse_native(text, str(path))
