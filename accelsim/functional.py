@@ -81,7 +81,7 @@ def run_functional(
     root = int(rng.integers(1 << 62))
     rows = []
     for i, layer in enumerate(workload.layers):
-        if layer.is_pool:
+        if not layer.has_weights:  # pooling, vector ops and matmuls of two activations
             continue
         in_bits, w_bits = _precision(layer, hw)
         # each layer's weights and inputs have their own streams: the inputs alone can be
@@ -107,7 +107,7 @@ def zero_slice_fractions(hw: HardwareConfig, workload: Workload, rng: np.random.
     xbar, dac = hw.compute.tile.ima.crossbar, hw.compute.tile.ima.dac
     out = {}
     for i, layer in enumerate(workload.layers):
-        if layer.is_pool:
+        if not layer.has_weights:  # pooling, vector ops and matmuls of two activations
             continue
         in_bits, w_bits = _precision(layer, hw)
         x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
@@ -174,7 +174,7 @@ def _load_tensors(tensors, workload: Workload) -> tuple[str, dict[str, np.ndarra
             raise InputError(f"not a readable .npz file ({exc})", source) from None
     else:
         source, given = "tensors", {str(k): np.asarray(v) for k, v in tensors.items()}
-    names = {layer.name for layer in workload.layers if not layer.is_pool}
+    names = {layer.name for layer in workload.layers if layer.has_weights}
     for key in given:
         name, _, kind = key.rpartition(".")
         if name not in names or kind not in ("weight", "input"):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from accelsim.components.mram import MRAM_STATS, MramWriter
+from accelsim.components.systolic import b_operand
 from accelsim.components.rows import FAST_JOBS_PER_LAYER, Rows, RowJob, freeable_rows, needed_rows, row_jobs
 from accelsim.config.schema import HardwareConfig
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
@@ -30,9 +31,11 @@ ACTIONS = {
     "tile_buffer_read": ("tile_buffer", "read_bytes"), "tile_buffer_write": ("tile_buffer", "write_bytes"),
     "bus": ("bus", "bytes"), "tile_shift_add": ("tile_shift_add", "adds"), "sigmoid": ("sigmoid", "ops"),
     "tile_output_register": ("tile_output_register", "bytes"), "maxpool": ("maxpool", "ops"),
+    "vector": ("vector_unit", "ops"), "matmul_unit": ("matmul_unit", "macs"),
 }
 UNITS = {"reads": "reads", "conversions": "conversions", "samples": "samples", "adds": "adds", "bytes": "B",
-         "read_bytes": "B", "write_bytes": "B", "ops": "ops", "flit_hops": "flit-hops", "cell_writes": "cells"}
+         "read_bytes": "B", "write_bytes": "B", "ops": "ops", "flit_hops": "flit-hops", "cell_writes": "cells",
+         "macs": "MAC"}
 
 
 class Block(Component):
@@ -66,10 +69,12 @@ class LayerUnit(Component):
         super().__init__(ctx, "units")
         self.plan, self.jobs, self.index = plan, jobs, index
         passes = max(alloc.passes[index], 1)
-        if plan.unit == "pool":
+        if plan.unit in ("pool", "vector"):
             per_row = plan.vectors // plan.rows_out
             rate = Fraction(per_row * max(alloc.tiles[index], 1), plan.pool_cycles_per_row)
             latency = 0
+        elif plan.unit == "matmul_unit":
+            rate, latency = Fraction(plan.digital_rate).limit_denominator(1 << 30), 0
         else:
             slices = plan.slices * (1 - Fraction(plan.skip_fraction).limit_denominator(1 << 20))
             rate = alloc.replicas[index] / (slices * plan.read_cycles * passes) if slices else Fraction(10**9)
@@ -86,8 +91,18 @@ class LayerUnit(Component):
             rate = bus / per_vector
         self.server = Link(ctx.env, f"unit{index}", rate, latency)
         self.program_cycles = self.cell_writes = 0
-        if alloc.reprogram and plan.unit == "crossbars":
-            xbar = hw.compute.tile.ima.crossbar
+        xbar = hw.compute.tile.ima.crossbar
+        if plan.unit == "crossbars" and plan.layer.dynamic:
+            # the dynamic operand is written into the cells before use, every inference: each
+            # crossbar programs its used rows one at a time (all crossbars at once), after the
+            # operand's bytes have crossed the tiles' buses
+            copies = alloc.replicas[index]
+            rows = min(plan.layer.gemm[1], xbar.rows)
+            write = passes * rows * ctx.cycles(xbar.write_latency_ns)
+            carry = math.ceil(plan.layer.weight_count * -(-plan.input_bits // 8) * copies / bus)
+            self.program_cycles = max(write, carry)
+            self.cell_writes = plan.layer.weight_count * plan.cells_per_weight * copies
+        elif alloc.reprogram and plan.unit == "crossbars":
             self.program_cycles = passes * xbar.rows * ctx.cycles(xbar.write_latency_ns)
             self.cell_writes = plan.layer.weight_count * plan.cells_per_weight
         self.start = self.end = 0
@@ -165,6 +180,7 @@ class CrossbarChip:
             ("output_register", ["bytes"]), ("bus", ["bytes"]),
             ("router", ["flit_hops"]), ("sigmoid", ["ops"]), ("tile_shift_add", ["adds"]), ("maxpool", ["ops"]),
             ("tile_output_register", ["bytes"]), ("offchip", ["bytes"]),
+            ("vector_unit", ["ops"]), ("matmul_unit", ["macs"]),
         ]]
         buffer = tile.buffer
         self.tile_buffer = Block(ctx, "tile_buffer", ["read_bytes", "write_bytes"], MRAM_STATS if buffer.is_mram else ())
@@ -182,7 +198,7 @@ class CrossbarChip:
         self.units: list[LayerUnit] = []
 
     def _stream(self, rows_total: int, row_bytes: int, consumer: CrossbarLayerPlan | None, tiles: int) -> Stream:
-        if consumer is None or self.hw.execution == "layer_by_layer" or self.alloc.reprogram:
+        if consumer is None or self.hw.execution == "layer_by_layer" or self.alloc.reprogram or barrier(consumer):
             capacity = None  # results leave the chip, or wait whole for a layer that runs later
         else:
             # A buffer holds at least the rows one consumer job must see at once.
@@ -265,6 +281,7 @@ class CrossbarChip:
 
     def _rows(self, plans: list[CrossbarLayerPlan], spans) -> list[dict]:
         stats = self.ctx.stats
+        writes = stats.by_layer("crossbar", "cell_writes")
         per = {s: stats.by_layer("units", s)
                for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_tile_bus")}
         reads = stats.by_layer("crossbar", "reads")
@@ -279,7 +296,8 @@ class CrossbarChip:
             bus = round(per["stall_tile_bus"].get(name, 0))
             cycles = end - start
             rows.append({
-                "layer": name, "type": plan.layer.kind, "unit": plan.unit, "macs": plan.macs,
+                "layer": name, "type": plan.layer.kind, "unit": plan.unit, "b_operand": b_operand(plan.layer),
+                "macs": plan.macs,
                 "executed_macs": plan.macs * (1 - plan.skip_fraction),  # skipped slices do no work
                 "vectors": plan.vectors, "compute_cycles": busy + program,
                 "stall_cycles": cycles - busy - program, "cycles": cycles, "start_cycle": start, "end_cycle": end,
@@ -287,7 +305,7 @@ class CrossbarChip:
                 if cycles else 0.0,
                 "stall_input": stall_in, "stall_output": stall_out, "stall_tile_bus": bus,
                 "stall_pipeline": cycles - busy - program - stall_in - stall_out - bus,
-                "program_cycles": program,
+                "program_cycles": program, "cell_writes": int(writes.get(name, 0)),
                 # how long the layer's tile buses, and MRAM banks (writing its arriving rows),
                 # were busy: a pipeline cannot accept inputs faster than these either
                 "tile_bus_cycles": math.ceil(self.units[i].bus_cycles),
@@ -319,7 +337,19 @@ class CrossbarChip:
                 "crossbars_used": self.alloc.crossbars_used, "crossbars_total": self.alloc.crossbars_total,
                 "crossbar_reads": int(layers["crossbar_reads"].sum()),
                 "adc_conversions": int(layers["adc_conversions"].sum()),
-                "time_multiplexed": self.alloc.reprogram}
+                "time_multiplexed": self.alloc.reprogram,
+                "endurance_inferences": self._endurance()}
+
+    def _endurance(self) -> float | None:
+        """Inferences until the most-written cell reaches its endurance: each layer written per
+        inference (dynamic operands; every layer when time-multiplexed) rewrites its cells once
+        per pass, and time-multiplexed layers all share the same cells. None: nothing rewritten."""
+        written = [u for u in self.units if u.cell_writes]
+        if not written:
+            return None
+        per_cell = (sum(max(self.alloc.passes[u.index], 1) for u in written) if self.alloc.reprogram
+                    else max(max(self.alloc.passes[u.index], 1) for u in written))
+        return self.hw.compute.tile.ima.crossbar.endurance / per_cell
 
     def _run(self, plans: list[CrossbarLayerPlan], fidelity: str):
         env = self.ctx.env
@@ -336,11 +366,16 @@ class CrossbarChip:
             consumer = plans[i + 1] if i + 1 < len(plans) else None
             outbox = self._stream(plan.rows_out, row_bytes(plan), consumer,
                                   self.alloc.tiles[i + 1] if consumer else 1)
-            env.process(unit.run(source, outbox, self.deliver, after if sequential else None))
+            env.process(unit.run(source, outbox, self.deliver, after if sequential or barrier(plan) else None))
             after = unit.done
             source = outbox
         env.run()
         return [(u.start, u.end) for u in self.units], int(env.now)
+
+
+def barrier(plan: CrossbarLayerPlan) -> bool:
+    """A matmul on cells starts when its producer is done: its operand must be written whole first."""
+    return plan.unit == "crossbars" and plan.layer.dynamic
 
 
 def peak_probe(hw: HardwareConfig) -> CrossbarLayerPlan:

@@ -129,7 +129,7 @@ class OfmapBuffer(Component):
 
 
 class VectorUnit(Component):
-    STATS = (Stat("vector_ops", "ops", "pooling compare/add operations"),)
+    STATS = (Stat("vector_ops", "ops", "pooling compares/adds and vector layers' operations"),)
 
     def __init__(self, ctx: SimContext):
         super().__init__(ctx, "vector_unit")
@@ -210,13 +210,18 @@ class PEArray(Component):
                 self.count("macs", active, name)
             self.count("gated_macs", executed - active, name)
             self.count("decode_ops", job.share(plan.decode_ops), name)
-            self.vector.count("vector_ops", job.share(plan.layer.pool_ops), name)
+            self.vector.count("vector_ops", job.share(plan.layer.vector_ops), name)
             self.count("busy_cycles", service, name)
             self.count("compute_cycles", job.cycles, name)
             self.count("folds", job.folds, name)
             self.span(job.unit, name, t3, t3 + service)
             if job.last:
                 self.layer_spans[job.layer] = (layer_start, int(env.now))
+
+
+def b_operand(layer) -> str:
+    """Where a layer's second operand comes from: stored weights, or activations (matmul)."""
+    return "activations" if layer.dynamic else ("weights" if layer.has_weights else "none")
 
 
 class SystolicChip:
@@ -267,7 +272,7 @@ class SystolicChip:
             stall = {c: int(stalls[c].get(layer.name, 0)) for c in STALL_CAUSES}
             on_array = plan.unit == "pe_array"
             rows.append({
-                "layer": layer.name, "type": layer.kind, "unit": plan.unit,
+                "layer": layer.name, "type": layer.kind, "unit": plan.unit, "b_operand": b_operand(layer),
                 "macs": plan.workload_macs, "executed_macs": layer.macs, "folds": plan.folds,
                 "compute_cycles": plan.compute_cycles, "stall_cycles": sum(stall.values()),
                 "cycles": cycles, "start_cycle": start, "end_cycle": end,

@@ -19,6 +19,11 @@ from accelsim.config.mram import BufferTechnology
 
 DEVICES = ("reram", "stt_mram", "sot_mram", "nand_spin")
 MRAM_DEVICES = ("stt_mram", "sot_mram", "nand_spin")
+# Write endurance (program/erase cycles per cell) when a config gives none: the commonly quoted
+# ranges are ReRAM 1e6-1e12 and STT/SOT-MRAM about 1e15 (ITRS 2013 Emerging Research Devices
+# tables; Yu & Chen, IEEE Solid-State Circuits Magazine 8(2), 2016). The low ReRAM end is used:
+# a pessimistic assumption, stated in docs/transformers.md. NAND-SPIN's MTJs take MRAM's figure.
+ENDURANCE_WRITES = {"reram": 1e6, "stt_mram": 1e15, "sot_mram": 1e15, "nand_spin": 1e15}
 MRAM_RELIABILITY = frozenset({"delta", "ic0_ua", "retention_s", "read_current_ua", "read_pulse_ns"})
 
 
@@ -32,6 +37,8 @@ class Crossbar(Block):
     write_energy_pj_per_cell: float = Field(default=1.0, ge=0, description="program one cell")
     r_on_ohm: float = Field(default=1e4, gt=0, description="low-resistance state")
     r_off_ohm: float = Field(default=1e6, gt=0, description="high-resistance state")
+    endurance_writes: float | None = Field(
+        default=None, gt=0, description="writes a cell survives (default by device: ReRAM 1e6, MRAM 1e15)")
     weight_encoding: Literal["offset", "differential"] = Field(
         default="offset", description="signed weights: biased by 2^(bits-1), or +/- column pairs")
     # MRAM cell reliability (functional mode only; see docs/accuracy.md): bit flips of the
@@ -64,6 +71,10 @@ class Crossbar(Block):
         return self
 
     @property
+    def endurance(self) -> float:
+        return self.endurance_writes if self.endurance_writes is not None else ENDURANCE_WRITES[self.device]
+
+    @property
     def reliability_faults(self) -> bool:
         """True when functional mode injects retention / read-disturb flips into the cells."""
         return self.device in MRAM_DEVICES and (self.retention_s > 0 or self.read_current_ua > 0)
@@ -89,6 +100,19 @@ class Dac(Block):
 
 class PoolUnit(CountedBlock):
     lanes: int = Field(default=1, gt=0, description="values compared per cycle, per unit")
+
+
+class VectorUnit(CountedBlock):
+    """Digital lanes for vector layers (softmax, norms, activations, residual adds)."""
+
+    lanes: int = Field(default=16, gt=0, description="elements operated on per cycle, per unit")
+    cycles_per_op: int = Field(default=1, gt=0, description="cycles one lane spends on one operation")
+
+
+class MatmulUnit(Block):
+    """A digital matmul engine for products of two activations (attention), chip-wide."""
+
+    macs_per_cycle: int = Field(gt=0, description="multiply-accumulates per reference-clock cycle")
 
 
 class Register(Block):
@@ -142,6 +166,9 @@ class Tile(Model):
     sigmoid: CountedBlock = Field(default_factory=CountedBlock, description="activation units")
     shift_add: CountedBlock = Field(default_factory=CountedBlock, description="tile-level shift-and-add")
     maxpool: PoolUnit = Field(default_factory=PoolUnit, description="pooling units")
+    vector: VectorUnit = Field(
+        default_factory=VectorUnit,
+        description="vector units for vector layers; energy default 0.03 pJ/op (an 8-bit add, 45 nm: Horowitz)")
     output_register: Register = Field(description="tile output register")
 
 
@@ -168,7 +195,23 @@ class CrossbarChip(Model):
     compressed_mapping: bool = Field(
         default=False, description="map only occupied crossbar rows and bit-columns (PIM-Prune / ERA-BS)")
     replicate: bool = Field(default=True, description="replicate layers' weights to balance the pipeline (ISAAC)")
+    matmul_unit: MatmulUnit | None = Field(
+        default=None, description="digital unit for matmuls of two activations (default: none)")
+    matmul_placement: Literal["auto", "cells", "matmul_unit"] = Field(
+        default="auto", description="where matmuls of two activations run: cells (the dynamic operand is "
+        "written into crossbars first), matmul_unit, or auto (the unit if declared, else cells)")
     mesh_cols: int | None = Field(default=None, gt=0, description="routers per mesh row; default: square mesh")
+
+    @model_validator(mode="after")
+    def _matmul_unit(self):
+        if self.matmul_placement == "matmul_unit" and self.matmul_unit is None:
+            raise ValueError("matmul_placement 'matmul_unit' needs a compute.matmul_unit block")
+        return self
+
+    @property
+    def dynamic_on_cells(self) -> bool:
+        """Matmuls of two activations write their dynamic operand into crossbar cells."""
+        return self.matmul_placement == "cells" or (self.matmul_placement == "auto" and self.matmul_unit is None)
 
     @property
     def crossbars(self) -> int:

@@ -56,6 +56,8 @@ class SystolicArray(Model):
     )
     mac_energy_pj: float = Field(default=MAC_PJ_45NM, ge=0, description="one multiply-accumulate")
     vector_op_energy_pj: float = Field(default=0.03, ge=0, description="one pooling compare/add (8-bit add)")
+    vector_cycles_per_op: int = Field(
+        default=1, gt=0, description="cycles a vector lane spends on one operation of a vector layer")
     pe_area_um2: float = Field(default=PE_AREA_UM2_45NM, ge=0, description="one PE")
     leakage_mw: float = Field(default=0.0, ge=0, description="static power of the whole array")
 

@@ -144,8 +144,15 @@ def _crossbar(hw: HardwareConfig) -> list[Entry]:
         _entry("tile_shift_add", ("adds",), tile.shift_add, tiles, tile.shift_add.count * hz, "tile"),
         _entry("maxpool", ("ops",), tile.maxpool, tiles, tile.maxpool.count * tile.maxpool.lanes * hz, "tile"),
         _entry("tile_output_register", ("bytes",), tile.output_register, tiles, out_b * hz, "tile"),
+        _entry("vector_unit", ("ops",), tile.vector, tiles, tile.vector.count * tile.vector.lanes * hz, "tile",
+               VECTOR_OP_PJ),
+        *([_entry("matmul_unit", ("macs",), chip.matmul_unit, 1, chip.matmul_unit.macs_per_cycle * hz, "chip",
+                  MAC_PJ_45NM)] if chip.matmul_unit is not None else []),
         _entry("offchip", ("bytes",), chip.offchip, 1, chip.offchip.bandwidth_gb_per_s * 1e9, "chip"),
     ]
 
 
+from accelsim.config.schema import MAC_PJ_45NM  # noqa: E402
 from accelsim.config.schema import SRAM_MM2_PER_KIB_45NM as _SRAM_MM2_PER_KIB  # noqa: E402
+
+VECTOR_OP_PJ = 0.03  # one vector-lane operation: an 8-bit add at 45 nm (Horowitz, ISSCC 2014)

@@ -5,6 +5,11 @@ padding and groups, so mapping code has one shape to reason about:
 - linear(in, out)  -> 1x1 conv on a 1x1 input with C=in, K=out (M = batch)
 - gemm(M, K, N)    -> 1x1 conv on an M x 1 input with C=K, K=N (SCALE-Sim's GEMM form)
 - depthwise        -> conv with groups = C
+- matmul(M, K, N)  -> like gemm, but both operands are activations: the "weights" (K x N per
+                      group) are an earlier layer's output, so nothing is stored or compressed
+                      and both operands have act_bits (docs/transformers.md)
+- vector           -> C elements in each of H rows (N batch): `ops_per_element` operations of
+                      `op` per element, no MACs (softmax, norms, activations, residual adds)
 """
 
 from __future__ import annotations
@@ -14,9 +19,25 @@ from typing import Any
 
 from accelsim.errors import WorkloadError
 
-COMPUTE_KINDS = ("conv", "depthwise", "linear", "gemm")
+COMPUTE_KINDS = ("conv", "depthwise", "linear", "gemm", "matmul")
 POOL_KINDS = ("maxpool", "avgpool")
-KINDS = COMPUTE_KINDS + POOL_KINDS
+KINDS = COMPUTE_KINDS + POOL_KINDS + ("vector",)
+
+# Vector operations: (operations per element, input tensors read per element). An operation is
+# one elementwise arithmetic step as an ONNX export decomposes it; exp, erf, sigmoid, rsqrt
+# count as one each (a lookup/polynomial unit's one pass). Per-row reductions' final scalar
+# work (one rsqrt or reciprocal per row) is left out. See docs/transformers.md.
+VECTOR_OPS = {
+    "softmax": (5, 1),    # max, subtract, exp, sum, multiply by the reciprocal of the sum
+    "layernorm": (8, 1),  # mean (add); variance (sub, mul, add); normalise (sub, mul), gamma mul, beta add
+    "rmsnorm": (4, 1),    # square, sum, multiply by rsqrt(mean + eps), gamma mul
+    "gelu": (5, 1),       # x/sqrt2, erf, +1, *x, *0.5
+    "silu": (2, 1),       # sigmoid, mul
+    "swiglu": (3, 2),     # silu(gate) * up: sigmoid, mul, mul
+    "rope": (3, 1),       # x*cos + rotate_half(x)*sin (the sign folded into the sin table)
+    "add": (1, 2),        # residual add
+    "mul": (1, 2),
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +61,9 @@ class Layer:
     weight_bits: int = 8
     act_bits: int = 8
     compression: tuple = field(default=(), compare=True)
+    op: str = ""                 # vector layers: the operation
+    ops_per_element: int = 0     # vector layers: operations per element
+    inputs: int = 1              # vector layers: input tensors read per element
 
     # --- derived geometry -------------------------------------------------------------
     @property
@@ -57,13 +81,27 @@ class Layer:
         return self.kind in POOL_KINDS
 
     @property
+    def is_vector(self) -> bool:
+        return self.kind == "vector"
+
+    @property
+    def dynamic(self) -> bool:
+        """Both operands are activations (no stored weights)."""
+        return self.kind == "matmul"
+
+    @property
+    def has_weights(self) -> bool:
+        """Stored weights exist (what compression and functional mode work on)."""
+        return self.kind in COMPUTE_KINDS and not self.dynamic
+
+    @property
     def gemm(self) -> tuple[int, int, int]:
         """(M, K, N) of one group's matrix product: M outputs x K reduction x N filters."""
         return self.N * self.P * self.Q, self.R * self.S * (self.C // self.groups), self.K // self.groups
 
     @property
     def macs(self) -> int:
-        if self.is_pool:
+        if self.is_pool or self.is_vector:
             return 0
         m, k, n = self.gemm
         return self.groups * m * k * n
@@ -73,15 +111,28 @@ class Layer:
         return self.N * self.C * self.P * self.Q * self.R * self.S if self.is_pool else 0
 
     @property
+    def vector_ops(self) -> int:
+        """Operations of a vector unit: pooling's compares/adds, or a vector layer's ops."""
+        if self.is_vector:
+            return self.N * self.H * self.C * self.ops_per_element
+        return self.pool_ops
+
+    @property
+    def elements(self) -> int:
+        """A vector layer's elements (all rows, all batch items)."""
+        return self.N * self.H * self.W * self.C
+
+    @property
     def weight_count(self) -> int:
-        if self.is_pool:
+        """Stored weights; for a matmul, the elements of its second (dynamic) operand."""
+        if self.is_pool or self.is_vector:
             return 0
         _, k, n = self.gemm
         return self.groups * k * n
 
     @property
     def ifmap_count(self) -> int:
-        return self.N * self.C * self.H * self.W
+        return self.N * self.C * self.H * self.W * (self.inputs if self.is_vector else 1)
 
     @property
     def ofmap_count(self) -> int:
@@ -130,6 +181,17 @@ class Layer:
             bad("groups", f"groups ({self.groups}) must divide both C ({self.C}) and K ({self.K})")
         if self.is_pool and self.K != self.C:
             bad("K", "a pooling layer has K == C")
+        if self.is_vector:
+            if self.K != self.C or self.R != 1 or self.S != 1 or self.W != 1:
+                bad("elements", "a vector layer maps C elements per row to C outputs")
+            if not self.op:
+                bad("op", "a vector layer names its operation")
+            for name in ("ops_per_element", "inputs"):
+                value = getattr(self, name)
+                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                    bad(name, f"must be a positive integer, got {value!r}")
+        if self.dynamic and self.weight_bits != self.act_bits:
+            bad("weight_bits", "a matmul's second operand is an activation: weight_bits must equal act_bits")
         return self
 
 

@@ -75,7 +75,7 @@ def with_default_block(workload, text: str):
     raw = parse_yaml(text, "--compression", WorkloadError)
     steps = parse_steps(raw, "--compression", "compression")
     block = tuple(tuple(sorted(step.model_dump(exclude_none=True).items())) for step in steps)
-    layers = tuple(layer if layer.compression or layer.is_pool else dataclasses.replace(layer, compression=block)
+    layers = tuple(layer if layer.compression or not layer.has_weights else dataclasses.replace(layer, compression=block)
                    for layer in workload.layers)
     return dataclasses.replace(workload, layers=layers)
 

@@ -40,7 +40,7 @@ def _stats(layers: tuple[Layer, ...], path: str | None, geometry: Geometry | Non
     stats = []
     for i, layer in enumerate(workload.layers):
         baked = compressed_stats(layer) if layer.compression else None
-        if baked is not None or not layer.compression or layer.is_pool:
+        if baked is not None or not layer.compression or not layer.has_weights:
             stats.append(baked)
             continue
         result = compress_layer(layer, None, geometry, rng, workload.path, f"layers[{i}] ({layer.name})")

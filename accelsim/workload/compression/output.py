@@ -41,6 +41,12 @@ def layer_to_native(layer: Layer) -> dict:
             and not (layer.pad_top or layer.pad_bottom or layer.pad_left or layer.pad_right):
         return {"name": layer.name, "type": "gemm", "M": layer.H, "K": layer.C // layer.groups,
                 "N": layer.K // layer.groups, "groups": layer.groups}
+    if layer.kind == "matmul":
+        return {"name": layer.name, "type": "matmul", "M": layer.H, "K": layer.C // layer.groups,
+                "N": layer.K // layer.groups, "groups": layer.groups}
+    if layer.is_vector:
+        return {"name": layer.name, "type": "vector", "op": layer.op, "elements": layer.H * layer.C,
+                "rows": layer.H, "ops_per_element": layer.ops_per_element, "inputs": layer.inputs}
     out: dict = {"name": layer.name}
     spatial = {"C": layer.C, "H": layer.H, "W": layer.W, "R": layer.R, "S": layer.S,
                "stride": _pair(layer.stride_h, layer.stride_w), "padding": _padding(layer)}

@@ -75,8 +75,8 @@ def synthetic_weights(layer: Layer, rng: np.random.Generator, distribution: str 
                       scale: float | None = None) -> np.ndarray:
     """Seeded stand-in weights, shape (groups, Kred, Nout): zero-mean with standard deviation
     `scale` (default He: sqrt(2 / Kred)); laplace and uniform have the same variance."""
-    if layer.is_pool:
-        raise WorkloadError("a pooling layer has no weights", None, f"layer {layer.name!r}")
+    if not layer.has_weights:
+        raise WorkloadError(f"a {layer.kind} layer has no stored weights", None, f"layer {layer.name!r}")
     _, k, n = layer.gemm
     shape = (layer.groups, k, n)
     std = float(np.sqrt(2.0 / k)) if scale is None else float(scale)
@@ -114,7 +114,7 @@ def compress_layer(layer: Layer, weights=None, geometry: Geometry | None = None,
     None for a pooling layer, a layer without a block, or one already `compressed`."""
     key = key or f"layer {layer.name!r}"
     steps = parse_steps(layer.compression, source, f"{key}.compression")
-    if layer.is_pool or not steps or isinstance(steps[0], CompressedSpec):
+    if not layer.has_weights or not steps or isinstance(steps[0], CompressedSpec):
         return None
     geo = chain_geometry(steps, geometry, source, f"{key}.compression")
     if weights is None:

@@ -24,7 +24,7 @@ def read_weights(path: str | Path, workload: Workload) -> dict[str, np.ndarray]:
         raise WorkloadError("file not found", str(path)) from None
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise WorkloadError(f"not a readable .npz: {exc}", str(path)) from None
-    layers = {layer.name: layer for layer in workload.layers if not layer.is_pool}
+    layers = {layer.name: layer for layer in workload.layers if layer.has_weights}
     out = {}
     for key, array in arrays.items():
         if key not in layers:

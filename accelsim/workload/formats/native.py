@@ -11,7 +11,7 @@ from accelsim.config.loader import clean_loc, error_from_validation
 from accelsim.config.yamlio import parse_yaml
 from accelsim.errors import WorkloadError
 from accelsim.workload.compression.spec import check_compression
-from accelsim.workload.layers import Layer, Workload
+from accelsim.workload.layers import VECTOR_OPS, Layer, Workload
 
 Pos = Annotated[StrictInt, Field(gt=0)]
 NonNeg = Annotated[StrictInt, Field(ge=0)]
@@ -68,8 +68,26 @@ class GemmSpec(_Spec):
     groups: Pos = Field(default=1, description="independent GEMMs of this shape (e.g. attention heads)")
 
 
+class MatmulSpec(_Spec):
+    type: Literal["matmul"]
+    M: Pos = Field(description="rows of the output (and of the left operand)")
+    K: Pos = Field(description="reduction length")
+    N: Pos = Field(description="columns of the output and of the right operand")
+    groups: Pos = Field(default=1, description="independent products (e.g. heads); each batch item has its own")
+
+
+class VectorSpec(_Spec):
+    type: Literal["vector"]
+    op: str = Field(min_length=1, description=f"operation: {', '.join(VECTOR_OPS)}, or any name with ops_per_element")
+    elements: Pos = Field(description="elements per batch item")
+    rows: Pos = Field(default=1, description="rows the elements are laid out in (e.g. tokens); divides elements")
+    ops_per_element: Pos | None = Field(default=None, description="operations per element (default: the op's)")
+    inputs: Pos | None = Field(default=None, description="input tensors read per element (default: the op's, else 1)")
+
+
 LayerSpec = Annotated[
-    Union[ConvSpec, DepthwiseSpec, PoolSpec, LinearSpec, GemmSpec], Field(discriminator="type")
+    Union[ConvSpec, DepthwiseSpec, PoolSpec, LinearSpec, GemmSpec, MatmulSpec, VectorSpec],
+    Field(discriminator="type")
 ]
 
 
@@ -121,6 +139,13 @@ def spec_to_layer(spec, defaults: Defaults) -> Layer:
     )
     if isinstance(spec, LinearSpec):
         return Layer(kind="linear", C=spec.in_features, H=1, W=1, K=spec.out_features, **common)
+    if isinstance(spec, MatmulSpec):  # the right operand is an activation: act_bits, never compressed
+        groups = spec.groups * common.pop("N")
+        common.update(weight_bits=common["act_bits"], compression=())
+        return Layer(kind="matmul", C=spec.K * groups, H=spec.M, W=1, K=spec.N * groups, groups=groups, **common)
+    if isinstance(spec, VectorSpec):
+        return vector_layer(spec.name, spec.op, spec.elements, spec.rows, common["N"], common["act_bits"],
+                            spec.ops_per_element, spec.inputs)
     if isinstance(spec, GemmSpec):
         return Layer(kind="gemm", C=spec.K * spec.groups, H=spec.M, W=1, K=spec.N * spec.groups,
                      groups=spec.groups, **common)
@@ -133,6 +158,20 @@ def spec_to_layer(spec, defaults: Defaults) -> Layer:
     if isinstance(spec, DepthwiseSpec):
         return Layer(kind="depthwise", K=spec.K or spec.C, groups=spec.C, **geometry, **common)
     return Layer(kind=spec.type, K=spec.C, **geometry, **common)
+
+
+def vector_layer(name: str, op: str, elements: int, rows: int = 1, batch: int = 1, act_bits: int = 8,
+                 ops_per_element: int | None = None, inputs: int | None = None) -> Layer:
+    """A vector layer; a known op supplies its operations per element and inputs."""
+    known = VECTOR_OPS.get(op)
+    if ops_per_element is None and known is None:
+        raise WorkloadError(f"unknown vector op {op!r} needs ops_per_element (known: {', '.join(VECTOR_OPS)})",
+                            None, f"layer {name!r}.ops_per_element")
+    if elements % rows:
+        raise WorkloadError(f"rows ({rows}) must divide elements ({elements})", None, f"layer {name!r}.rows")
+    return Layer(name=name, kind="vector", C=elements // rows, H=rows, W=1, K=elements // rows, N=batch,
+                 act_bits=act_bits, weight_bits=act_bits, op=op,
+                 ops_per_element=ops_per_element or known[0], inputs=inputs or (known[1] if known else 1))
 
 
 def parse_native(text: str, source: str) -> Workload:
@@ -153,7 +192,11 @@ def parse_native_dict(raw, source: str) -> Workload:
         if layer_spec.name in seen:
             raise WorkloadError(f"duplicate layer name {layer_spec.name!r}", source, f"{key}.name")
         seen.add(layer_spec.name)
-        layers.append(spec_to_layer(layer_spec, spec.defaults).check(source, key))
+        try:
+            layer = spec_to_layer(layer_spec, spec.defaults)
+        except WorkloadError as exc:
+            raise WorkloadError(exc.reason, source, f"{key}.{exc.key.rsplit('.', 1)[-1]}") from None
+        layers.append(layer.check(source, key))
         check_compression(layers[-1].compression, source, key)  # per-scheme keys: compression/spec.py
     return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source)
 
@@ -177,4 +220,4 @@ def _located(exc: ValidationError, raw: dict, source: str) -> WorkloadError:
     return err
 
 
-_LAYER_TAGS = {"conv", "depthwise", "linear", "gemm", "maxpool", "avgpool"}
+_LAYER_TAGS = {"conv", "depthwise", "linear", "gemm", "matmul", "vector", "maxpool", "avgpool"}

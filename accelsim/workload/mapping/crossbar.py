@@ -43,6 +43,7 @@ class CrossbarLayerPlan:
     per_vector: dict           # action -> count per input vector
     pool_cycles_per_row: int = 0
     skip_fraction: float = 0.0  # input slices all zero and skipped (zero_slice_skipping)
+    digital_rate: float = 0.0   # matmul_unit: input vectors per cycle (mapping/dynamic.py)
 
     @property
     def macs(self) -> int:
@@ -55,8 +56,8 @@ class CrossbarLayerPlan:
 
 def precision(layer: Layer, hw: HardwareConfig) -> tuple[int, int]:
     chip = hw.compute
-    if chip.precision == "chip":
-        return chip.input_bits, chip.weight_bits
+    if chip.precision == "chip":  # a matmul's second operand is an activation
+        return chip.input_bits, chip.input_bits if layer.dynamic else chip.weight_bits
     return layer.act_bits, layer.weight_bits
 
 
@@ -71,6 +72,10 @@ def map_crossbar(layer: Layer, hw: HardwareConfig, stats=None, skip: float = 0.0
     per_xbar = xbar.cols // cells
     ns_per_cycle = 1000.0 / hw.clock_mhz
     rows_out = layer.N * layer.P
+    if layer.is_vector or (layer.dynamic and not chip.dynamic_on_cells):
+        from accelsim.workload.mapping.dynamic import map_digital
+
+        return map_digital(layer, hw, in_bits, w_bits, CrossbarLayerPlan)
     if layer.is_pool:
         lanes = chip.tile.maxpool.count * chip.tile.maxpool.lanes
         per_row = _ceil(layer.Q * layer.C * layer.R * layer.S, lanes)

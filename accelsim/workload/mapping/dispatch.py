@@ -24,7 +24,7 @@ def _compressed(mapper, layer, stats, hw: HardwareConfig) -> LayerPlan:
     from accelsim.workload.compression.effect import pruned_layer
 
     array = hw.compute
-    if stats is None or layer.is_pool:
+    if stats is None or not layer.has_weights:
         return mapper(layer, hw)
     run = pruned_layer(layer, stats) if array.structured_sparsity else layer
     plan = mapper(run, hw)

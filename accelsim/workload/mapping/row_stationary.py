@@ -45,11 +45,13 @@ def rs_geometry(layer: Layer, rows: int, cols: int, filter_spad: int, ifmap_spad
 
 
 def map_row_stationary(layer: Layer, hw: HardwareConfig) -> LayerPlan:
-    from accelsim.workload.mapping.systolic import _map_pool, _usable
+    from accelsim.workload.mapping.systolic import _map_pool, _usable, map_vector
 
     array = hw.compute
     if layer.is_pool:
         return _map_pool(layer, hw)
+    if layer.is_vector:
+        return map_vector(layer, hw)
     g = rs_geometry(layer, array.rows, array.cols, array.filter_spad_words, array.ifmap_spad_words,
                     array.psum_spad_words)
     k_blocks = _ceil(layer.K // layer.groups, g["p"] * max(1, g["sets"] // max(1, array.cols // g["e"])))

@@ -47,6 +47,8 @@ def map_systolic(layer: Layer, hw: HardwareConfig) -> LayerPlan:
     array = hw.compute
     if layer.is_pool:
         return _map_pool(layer, hw)
+    if layer.is_vector:
+        return map_vector(layer, hw)
     rows, cols, df = array.rows, array.cols, array.dataflow
     m, k, n = layer.gemm
     g = layer.groups
@@ -129,6 +131,26 @@ def _map_pool(layer: Layer, hw: HardwareConfig) -> LayerPlan:
         dram_write_bytes={"ofmap": layer.ofmap_bytes},
         sram_reads={"ifmap": layer.pool_ops, "filter": 0}, sram_writes={"ofmap": outputs},
         fold_bytes={"ifmap": min(layer.ifmap_bytes, lanes * layer.R * layer.S * ab), "filter": 0,
+                    "ofmap": min(layer.ofmap_bytes, lanes * ab)},
+        used_pes=0, pes=1,
+    )
+
+
+def map_vector(layer: Layer, hw: HardwareConfig) -> LayerPlan:
+    """A vector layer on the vector unit: `lanes` elements at a time, each taking
+    ops_per_element x vector_cycles_per_op cycles; its inputs stream in from DRAM and its
+    outputs stream back, like any layer's."""
+    array = hw.compute
+    lanes = array.vector_lanes or array.cols
+    elements = layer.elements
+    ab = _bytes(layer.act_bits)
+    return LayerPlan(
+        layer=layer, unit="vector", folds=_ceil(elements, lanes),
+        fold_cycles=layer.ops_per_element * array.vector_cycles_per_op, groups=1, end_adjust=0,
+        dram_read_bytes={"ifmap": layer.ifmap_bytes, "filter": 0, "ofmap": 0},
+        dram_write_bytes={"ofmap": layer.ofmap_bytes},
+        sram_reads={"ifmap": layer.ifmap_count, "filter": 0}, sram_writes={"ofmap": elements},
+        fold_bytes={"ifmap": min(layer.ifmap_bytes, lanes * layer.inputs * ab), "filter": 0,
                     "ofmap": min(layer.ofmap_bytes, lanes * ab)},
         used_pes=0, pes=1,
     )

@@ -1,0 +1,45 @@
+"""Crossbar chips' digital units: vector layers on the tiles' vector lanes, and matmuls of two
+activations on a declared matmul unit. Pure, like the crossbar mapper whose plans they share.
+
+- vector: a layer's row (one token's C elements) takes ceil(C x ops x cycles_per_op / lanes)
+  cycles on one tile's vector units; the layer runs on its producer's tiles, all at once.
+- matmul_unit: one row of the left operand (all groups) is K x N x groups MACs; the unit does
+  macs_per_cycle. The right operand is read from the tile buffers once per layer.
+
+Matmuls that stay on the crossbars (no unit, or matmul_placement: cells) are mapped by
+`map_crossbar` like any layer, with their operand written into cells before use
+(components/crossbar.py charges the write).
+"""
+
+from __future__ import annotations
+
+from accelsim.config.schema import HardwareConfig
+from accelsim.workload.layers import Layer
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def map_digital(layer: Layer, hw: HardwareConfig, in_bits: int, w_bits: int, plan_type):
+    chip = hw.compute
+    in_bytes = _ceil(in_bits, 8)
+    common = dict(layer=layer, input_bits=in_bits, weight_bits=w_bits, cells_per_weight=0,
+                  weights_per_crossbar=0, row_blocks=0, col_blocks=0, crossbars=0, slices=0, read_cycles=0,
+                  read_ns=0.0, rows_out=layer.N * layer.P)
+    if layer.is_vector:
+        unit = chip.tile.vector
+        per_row = _ceil(layer.C * layer.ops_per_element * unit.cycles_per_op, unit.count * unit.lanes)
+        return plan_type(
+            unit="vector", vectors=layer.N * layer.H, pool_cycles_per_row=per_row,
+            per_vector={"vector": layer.C * layer.ops_per_element,
+                        "tile_buffer_read": layer.C * layer.inputs * in_bytes,
+                        "tile_buffer_write": layer.C * in_bytes}, **common)
+    m, k, n = layer.gemm
+    g = layer.groups
+    macs = g * k * n
+    return plan_type(
+        unit="matmul_unit", vectors=m, digital_rate=chip.matmul_unit.macs_per_cycle / macs,
+        per_vector={"matmul_unit": macs,
+                    "tile_buffer_read": g * k * in_bytes + g * k * n * in_bytes / m,  # a row; B once per layer
+                    "tile_buffer_write": g * n * in_bytes}, **common)
