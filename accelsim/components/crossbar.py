@@ -18,6 +18,7 @@ from accelsim.components.mram import MRAM_STATS, MramWriter
 from accelsim.components.systolic import b_operand
 from accelsim.components.rows import FAST_JOBS_PER_LAYER, Rows, RowJob, freeable_rows, needed_rows, row_jobs
 from accelsim.config.schema import HardwareConfig
+from accelsim.energy.table import adc_stat
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
 from accelsim.workload.mapping.allocate import Allocation, allocate
@@ -36,6 +37,7 @@ ACTIONS = {
 UNITS = {"reads": "reads", "conversions": "conversions", "samples": "samples", "adds": "adds", "bytes": "B",
          "read_bytes": "B", "write_bytes": "B", "ops": "ops", "flit_hops": "flit-hops", "cell_writes": "cells",
          "macs": "MAC"}
+UNITS.update({adc_stat(b): "conversions" for b in range(1, 17)})
 
 
 class Block(Component):
@@ -150,6 +152,8 @@ class LayerUnit(Component):
             for action, per in plan.per_vector.items():
                 component, stat = ACTIONS[action]
                 stats.add(component, stat, per * job.vectors, name)
+            if "adc" in plan.per_vector:  # priced by the resolution they are made at
+                stats.add("adc", adc_stat(plan.adc_bits), plan.per_vector["adc"] * job.vectors, name)
         self.end = int(env.now)
         self.done.succeed()
 
@@ -176,7 +180,8 @@ class CrossbarChip:
         tile = chip.tile
         self.blocks = [Block(ctx, name, stats) for name, stats in [
             ("crossbar", ["reads", "cell_writes"]), ("dac", ["conversions"]), ("sample_hold", ["samples"]),
-            ("adc", ["conversions"]), ("ima_shift_add", ["adds"]), ("input_register", ["bytes"]),
+            ("adc", ["conversions", *(adc_stat(b) for b in range(1, tile.ima.adc.bits + 1))]),
+            ("ima_shift_add", ["adds"]), ("input_register", ["bytes"]),
             ("output_register", ["bytes"]), ("bus", ["bytes"]),
             ("router", ["flit_hops"]), ("sigmoid", ["ops"]), ("tile_shift_add", ["adds"]), ("maxpool", ["ops"]),
             ("tile_output_register", ["bytes"]), ("offchip", ["bytes"]),

@@ -92,6 +92,21 @@ class Adc(Block):
     lossless: bool = Field(default=False, description="reject configs whose ADC cannot resolve a full column sum")
     flip_encoding: bool = Field(
         default=False, description="ISAAC's weight flipping: column sums need one bit less")
+    reference_bits: int | None = Field(
+        default=None, gt=0, le=16,
+        description="resolution the peak_power_mw / energy_pj_per_action / area_mm2 figures are for; "
+                    "required with them (energy and area scale from it to `bits` by `scaling`)")
+    scaling: Literal["sar_32nm", "walden"] = Field(
+        default="sar_32nm", description="how energy and area follow resolution: the 32 nm SAR table's "
+                                        "ratios, or Walden's constant figure of merit (2^bits)")
+
+    @model_validator(mode="after")
+    def _reference(self):
+        given = self.peak_power_mw is not None or self.energy_pj_per_action is not None or self.area_mm2 > 0
+        if given and self.reference_bits is None:
+            raise ValueError("give reference_bits: the resolution your ADC figures are for "
+                             "(they scale to `bits` by `scaling`)")
+        return self
 
 
 class Dac(Block):
@@ -190,6 +205,9 @@ class CrossbarChip(Model):
         default="chip", description="chip: every layer runs at the native precision; layer: at the layer's own bits")
     output_bits: int = Field(default=16, gt=0, le=32, description="bits of a partial sum in the output registers")
     zero_slice_skipping: bool = Field(default=False, description="skip crossbar reads whose input slice is all zero")
+    adc_resolution: Literal["fixed", "column_sums"] = Field(
+        default="fixed", description="fixed: every conversion at adc.bits; column_sums: a compressed layer "
+                                     "converts at the bits its largest column sum needs, at most adc.bits")
     allow_reprogramming: bool = Field(
         default=False, description="if the network does not fit, rewrite crossbars between layers (time-multiplexing)")
     compressed_mapping: bool = Field(

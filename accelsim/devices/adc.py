@@ -13,6 +13,16 @@ table's 1.2 GS/s a faster converter is built by time-interleaving 1.2 GS/s
 sub-ADCs, so area scales as rate/1.2; below it a SAR of the same resolution is not
 smaller (its capacitor DAC is sized for matching, not speed), so area stays at the
 table value.
+
+Resolution scaling from a reference point (`scale_energy`, `scale_area`): a chip whose figures
+are given at one resolution (ISAAC's Table I: 8 ADCs, 16 mW, 0.0096 mm2 at 8 bits) is priced at
+another by one of two documented laws, chosen by `adc.scaling`:
+- `sar_32nm` (default): the ratio of the 32 nm SAR table's values at the two resolutions
+  (hwcomponents' table, the project reference sheet; consistent with ISAAC): 4 vs 8 bits costs
+  0.79 / 1.67 = 0.473x the energy and 361 / 1200 = 0.301x the area.
+- `walden`: energy at constant Walden figure of merit, E = FOM * 2^ENOB, so 2^(b - b_ref)
+  (Walden, IEEE JSAC 17(4), 1999); area assumed to scale the same way (a SAR's binary-weighted
+  capacitor array doubles per bit): 4 vs 8 bits costs 1/16 of both.
 """
 
 from __future__ import annotations
@@ -63,6 +73,35 @@ def adc_area_um2(bits: ArrayLike, rate_gsps: ArrayLike = TABLE_RATE_GSPS) -> np.
     return _loglinear(bits, TABLE_AREA_UM2) * np.maximum(1.0, r / TABLE_RATE_GSPS)
 
 
+LAWS = ("sar_32nm", "walden")
+
+
+def _law(bits: float, reference_bits: float, law: str, table: np.ndarray) -> float:
+    if law == "sar_32nm":
+        return float(_loglinear(bits, table) / _loglinear(reference_bits, table))
+    if law == "walden":
+        if bits < 1 or reference_bits < 1:
+            raise ValueError("bits must be finite and >= 1")
+        return float(2.0 ** (bits - reference_bits))
+    raise ValueError(f"unknown ADC scaling law {law!r}; use {', '.join(LAWS)}")
+
+
+def scale_energy(bits: float, reference_bits: float, law: str = "sar_32nm") -> float:
+    """Energy per conversion at `bits` over that at `reference_bits` (module doc)."""
+    return _law(bits, reference_bits, law, TABLE_ENERGY_PJ)
+
+
+def scale_area(bits: float, reference_bits: float, law: str = "sar_32nm") -> float:
+    """Area at `bits` over that at `reference_bits` (module doc)."""
+    return _law(bits, reference_bits, law, TABLE_AREA_UM2)
+
+
+def column_sum_bits(max_sum: int, dac_bits: int = 1) -> int:
+    """Bits to resolve every column sum of a crossbar whose largest sum of cell levels down a
+    column is `max_sum`, with `dac_bits`-bit input slices: ceil(log2(max_sum (2^d - 1) + 1)), >= 1."""
+    return max(1, (int(max_sum) * ((1 << int(dac_bits)) - 1)).bit_length())
+
+
 def walden_fom_fj(power_mw: float, enob: float, rate_gsps: float) -> float:
     """Walden FOM P / (2^ENOB f_s) in fJ per conversion step."""
     return power_mw * 1e-3 / (2.0**enob * rate_gsps * 1e9) * 1e15
@@ -92,6 +131,6 @@ def isaac_adc_bits(rows: int, dac_bits: int, cell_bits: int, *, flip_encoding: b
 
 
 __all__ = [
-    "TABLE_AREA_UM2", "TABLE_BITS", "TABLE_ENERGY_PJ", "TABLE_RATE_GSPS", "adc_area_um2", "adc_bits_needed",
-    "adc_energy_pj", "isaac_adc_bits", "walden_fom_fj",
+    "LAWS", "TABLE_AREA_UM2", "TABLE_BITS", "TABLE_ENERGY_PJ", "TABLE_RATE_GSPS", "adc_area_um2", "adc_bits_needed",
+    "adc_energy_pj", "column_sum_bits", "isaac_adc_bits", "scale_area", "scale_energy", "walden_fom_fj",
 ]

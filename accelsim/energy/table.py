@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from accelsim.config.blocks import Block
 from accelsim.config.schema import HardwareConfig
-from accelsim.devices.adc import adc_area_um2, adc_energy_pj
+from accelsim.devices.adc import adc_area_um2, adc_energy_pj, scale_area, scale_energy
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,6 @@ def _crossbar(hw: HardwareConfig) -> list[Entry]:
     vector_s = probe.slices * step_s                      # one input vector through a crossbar
     x, rows, cols = ima.crossbars, ima.crossbar.rows, ima.crossbar.cols
     in_b, out_b = -(-chip.input_bits // 8), -(-chip.output_bits // 8)
-    adc = ima.adc
-    adc_pj = float(adc_energy_pj(adc.bits, adc.sample_rate_gsps))
-    adc_area = float(adc_area_um2(adc.bits, adc.sample_rate_gsps)) * 1e-6 * adc.per_crossbar * x
     bus_bytes = tile.buffer.bus_bits / 8 * hz
     xbar = ima.crossbar
     return [
@@ -132,7 +129,7 @@ def _crossbar(hw: HardwareConfig) -> list[Entry]:
         Entry("crossbar", ("cell_writes",), xbar.write_energy_pj_per_cell, 0.0, 0.0, 0.0, "ima"),
         _entry("dac", ("conversions",), ima.dac, imas, x * rows / step_s, "ima"),
         _entry("sample_hold", ("samples",), ima.sample_hold, imas, x * cols / step_s, "ima"),
-        _entry("adc", ("conversions",), adc, imas, x * cols / step_s, "ima", adc_pj, adc_area),
+        *adc_entries(ima, imas, x * cols / step_s),
         _entry("ima_shift_add", ("adds",), ima.shift_add, imas, x * cols / step_s, "ima"),
         _entry("input_register", ("bytes",), ima.input_register, imas, x * rows * in_b / vector_s, "ima"),
         _entry("output_register", ("bytes",), ima.output_register, imas,
@@ -150,6 +147,35 @@ def _crossbar(hw: HardwareConfig) -> list[Entry]:
                   MAC_PJ_45NM)] if chip.matmul_unit is not None else []),
         _entry("offchip", ("bytes",), chip.offchip, 1, chip.offchip.bandwidth_gb_per_s * 1e9, "chip"),
     ]
+
+
+def adc_stat(bits: int) -> str:
+    """The statistic counting conversions resolved at `bits` bits."""
+    return f"conversions_{bits}b"
+
+
+def adc_entries(ima, imas: int, rate_per_ima: float) -> list[Entry]:
+    """One entry per resolution 1..adc.bits: conversions at b bits cost the reference point's
+    energy scaled by the ADC law (devices/adc.py); the ADCs' area (and leakage, and the peak
+    rate) sits on the entry at adc.bits, the resolution they are built for. The reference point
+    is the config's figures at `reference_bits`, or, without figures, the 32 nm SAR table at 8 bits."""
+    adc = ima.adc
+    law = adc.scaling
+    if adc.energy_pj_per_action is not None:
+        ref_pj, ref_bits = adc.energy_pj_per_action, adc.reference_bits
+    elif adc.peak_power_mw is not None:
+        ref_pj, ref_bits = (adc.peak_power_mw * 1e9 / rate_per_ima if rate_per_ima else 0.0), adc.reference_bits
+    else:
+        ref_pj, ref_bits = float(adc_energy_pj(8)), 8
+    if adc.area_mm2:
+        area = adc.area_mm2 * scale_area(adc.bits, adc.reference_bits, law)
+    else:
+        area = (float(adc_area_um2(8, adc.sample_rate_gsps)) * scale_area(adc.bits, 8, law) * 1e-6
+                * adc.per_crossbar * ima.crossbars)
+    return [Entry("adc", (adc_stat(b),), ref_pj * scale_energy(b, ref_bits, law),
+                  adc.leakage_mw * imas if b == adc.bits else 0.0, area * imas if b == adc.bits else 0.0,
+                  rate_per_ima * imas if b == adc.bits else 0.0, "ima")
+            for b in range(1, adc.bits + 1)]
 
 
 from accelsim.config.schema import MAC_PJ_45NM  # noqa: E402

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
@@ -33,14 +35,32 @@ def nearest_few_ones(x: np.ndarray, terms: int, nbits: int) -> np.ndarray:
     """The integer in [0, 2^nbits) with at most `terms` ones nearest to x >= 0 (ties: the smaller).
 
     down = the largest such value <= x; up = the smallest >= x, i.e. ceil(x) if it has few enough
-    ones, else its top `terms` ones v plus v's lowest set bit (values in between have more ones)."""
+    ones, else its top `terms` ones v plus v's lowest set bit (values in between have more ones).
+    Up to `_TABLE_BITS` bits both are looked up in tables over [0, 2^nbits)."""
     top = keep_top_ones(np.int64((1 << nbits) - 1), terms, nbits)
     x = np.minimum(np.asarray(x, dtype=np.float64), float(top))
-    down = keep_top_ones(np.floor(x).astype(np.int64), terms, nbits)
-    ceil = np.ceil(x).astype(np.int64)
-    v = keep_top_ones(ceil, terms, nbits)
-    up = np.where(popcount(ceil) <= terms, ceil, v + (v & -v))
+    if nbits <= _TABLE_BITS:
+        down_of, up_of = _few_ones_tables(int(terms), int(nbits))
+        down, up = down_of[np.floor(x).astype(np.int64)], up_of[np.ceil(x).astype(np.int64)]
+    else:
+        down, up = _down_up(np.floor(x).astype(np.int64), np.ceil(x).astype(np.int64), terms, nbits)
     return np.where((up - x) < (x - down), up, down)
+
+
+_TABLE_BITS = 16
+
+
+def _down_up(floor: np.ndarray, ceil: np.ndarray, terms: int, nbits: int) -> tuple[np.ndarray, np.ndarray]:
+    down = keep_top_ones(floor, terms, nbits)
+    v = keep_top_ones(ceil, terms, nbits)
+    return down, np.where(popcount(ceil) <= terms, ceil, v + (v & -v))
+
+
+@lru_cache(maxsize=8)
+def _few_ones_tables(terms: int, nbits: int) -> tuple[np.ndarray, np.ndarray]:
+    """down[u], up[u] of `nearest_few_ones` for every integer u in [0, 2^nbits)."""
+    u = np.arange(1 << nbits, dtype=np.int64)
+    return _down_up(u, u, terms, nbits)
 
 
 def nearest_in_mask(target: np.ndarray, allowed: np.ndarray, nbits: int) -> np.ndarray:

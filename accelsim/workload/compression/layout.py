@@ -110,10 +110,14 @@ def cell_occupancy(weights: np.ndarray, codes: np.ndarray | None, bits: int, cel
 
 
 def cell_levels(codes: np.ndarray, bits: int, cell_bits: int) -> np.ndarray:
-    """(groups, Kred, Nout, cells) uint8: the value each cell of a sign-magnitude code stores."""
+    """(groups, Kred, Nout, cells) uint8: the magnitude bits each cell of a sign-magnitude code
+    stores. The sign bit is left out: it selects whether a row's product is added or subtracted
+    (positive and negative weights are summed apart, or on differential columns), so a column
+    sum the ADC resolves is at most the sum of its magnitude levels (an assumption about the
+    signed read, docs/compression.md)."""
     cells = _ceil(bits, cell_bits)
     dtype = np.int32 if bits < 32 else np.int64
-    word = np.abs(codes).astype(dtype) | ((codes < 0).astype(dtype) << (bits - 1))
+    word = np.abs(codes).astype(dtype) & ((1 << (bits - 1)) - 1)
     out = np.empty(codes.shape + (cells,), dtype=np.uint8)
     for j in range(cells):
         out[..., j] = (word >> (j * cell_bits)) & ((1 << cell_bits) - 1)

@@ -82,11 +82,13 @@ class BitflipSpec(_Crossbar):
     scheme: Literal["bitflip"]
     max_rel_error: Annotated[StrictFloat, Field(ge=0)] | None = Field(default=None, description="L2 budget vs input")
     max_abs_error: Annotated[StrictFloat, Field(ge=0)] | None = Field(default=None, description="per-weight budget")
+    max_column_ones: Annotated[StrictInt, Field(ge=0)] | None = Field(
+        default=None, description="cap on the sum of cell levels down a crossbar column (sets the ADC bits)")
 
     @model_validator(mode="after")
     def _budget(self):
-        if self.max_rel_error is None and self.max_abs_error is None:
-            raise ValueError("give max_rel_error or max_abs_error (or both)")
+        if self.max_rel_error is None and self.max_abs_error is None and self.max_column_ones is None:
+            raise ValueError("give max_rel_error or max_abs_error (or both), or max_column_ones")
         return self
 
 

@@ -6,6 +6,8 @@
 - Inputs stream ceil(input_bits / dac_bits) slices: one crossbar read per slice.
 - A read takes max(array read latency, used columns / (ADCs x rate)): sample-and-hold lets
   conversion of one read overlap the next read (ISAAC).
+- Conversions are made at adc.bits, or (`adc_resolution: column_sums`, a compressed layer
+  with measured column sums) at the bits its largest column sum needs, at most adc.bits.
 
 Counts are per *input vector* (one output pixel of one group, all output channels).
 Pure: no SimPy.
@@ -17,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 from accelsim.config.schema import HardwareConfig
+from accelsim.devices.adc import column_sum_bits
 from accelsim.workload.layers import Layer
 
 
@@ -44,6 +47,7 @@ class CrossbarLayerPlan:
     pool_cycles_per_row: int = 0
     skip_fraction: float = 0.0  # input slices all zero and skipped (zero_slice_skipping)
     digital_rate: float = 0.0   # matmul_unit: input vectors per cycle (mapping/dynamic.py)
+    adc_bits: int = 0           # resolution its conversions are made at (adc_resolution)
 
     @property
     def macs(self) -> int:
@@ -111,6 +115,9 @@ def map_crossbar(layer: Layer, hw: HardwareConfig, stats=None, skip: float = 0.0
         else:  # stats without the packing's counts: no array converts more than its share
             columns, rows_driven = min(arrays, 1.0 - stats.freed_bit_columns), arrays
         crossbars = max(1, math.ceil(crossbars * arrays - 1e-9))
+    adc_bits = ima.adc.bits
+    if chip.adc_resolution == "column_sums" and stats is not None and stats.max_column_sum is not None:
+        adc_bits = min(adc_bits, column_sum_bits(stats.max_column_sum, ima.dac.bits))
     keep = 1.0 - (skip if chip.zero_slice_skipping else 0.0)
     reads = slices * crossbars * keep
     conversions = slices * g * row_blocks * n * cells * columns * keep
@@ -136,7 +143,7 @@ def map_crossbar(layer: Layer, hw: HardwareConfig, stats=None, skip: float = 0.0
         weights_per_crossbar=per_xbar, row_blocks=row_blocks, col_blocks=col_blocks,
         crossbars=crossbars, slices=slices, read_cycles=read_cycles, read_ns=read_ns,
         vectors=m, rows_out=rows_out, per_vector=per_vector,
-        skip_fraction=skip if chip.zero_slice_skipping else 0.0)
+        skip_fraction=skip if chip.zero_slice_skipping else 0.0, adc_bits=adc_bits)
 
 
 def adc_bits_needed(rows: int, dac_bits: int, cell_bits: int) -> int:

@@ -1,0 +1,105 @@
+"""ADC resolution follows the data, and ADC energy and area follow resolution (issue 11, item 1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import accelsim
+from accelsim.errors import ConfigError
+from accelsim.devices.adc import column_sum_bits, scale_area, scale_energy
+from accelsim.energy.table import adc_stat, energy_table
+from accelsim.workload import Layer, Workload
+from accelsim.workload.compression import Geometry, bitflip, compress, quantize
+from accelsim.workload.mapping.crossbar import map_crossbar
+from tests.conftest import ROOT
+
+GEO = Geometry(4, 8, 1)
+COLUMN = quantize(np.array([7.0, 5.0, 3.0, 1.0]).reshape(1, 4, 1), bits=4, geometry=GEO)  # codes 7 5 3 1
+
+
+def _hw(name="isaac.yaml", **overrides):
+    return accelsim.load_hardware(ROOT / "hwconfigs" / name, overrides)
+
+
+def test_sar_and_walden_laws_at_4_vs_8_bits():
+    assert scale_energy(4, 8) == pytest.approx(0.79 / 1.67)      # 32 nm SAR table, REFERENCE.md
+    assert scale_area(4, 8) == pytest.approx(361 / 1200)
+    assert scale_energy(4, 8, "walden") == scale_area(4, 8, "walden") == 1 / 16
+
+
+@pytest.mark.parametrize("law, ratio", [("sar_32nm", 0.79 / 1.67), ("walden", 1 / 16)])
+def test_adc_energy_and_area_at_4_bits_follow_the_law_from_isaacs_8_bit_figures(law, ratio):
+    base = {"compute.tile.ima.adc.scaling": law}
+    eight = _hw(**base)
+    four = _hw(**base, **{"compute.tile.ima.adc.bits": 4, "compute.tile.ima.adc.lossless": False})
+    (e8,) = [e for e in energy_table(eight) if e.stats == (adc_stat(8),)]
+    (e4,) = [e for e in energy_table(four) if e.stats == (adc_stat(4),)]
+    assert e8.pj_per_unit == pytest.approx(16 * 1e9 / (8 * 1.28e9))   # Table I: 16 mW / (8 ADCs x 1.28 GS/s)
+    assert e4.pj_per_unit == pytest.approx(e8.pj_per_unit * ratio)
+    area = {"sar_32nm": 361 / 1200, "walden": 1 / 16}[law]
+    assert e4.area_mm2 == pytest.approx(e8.area_mm2 * area)
+    # a run: the same conversions, each priced by the law
+    wl = Workload("fc", (Layer(name="fc", kind="linear", C=128, H=1, W=1, K=8, N=4),))
+    r8, r4 = accelsim.simulate(eight, wl), accelsim.simulate(four, wl)
+
+    def adc(r, what):
+        c = r.components
+        return float(c[(c.component == "adc") & (c.stat == what)]["value"].sum())
+
+    assert adc(r4, "conversions") == adc(r8, "conversions") > 0
+    assert adc(r4, "dynamic_energy_pj") == pytest.approx(adc(r8, "dynamic_energy_pj") * ratio)
+
+
+def test_adc_figures_need_the_resolution_they_are_for():
+    with pytest.raises(ConfigError, match="reference_bits"):
+        _hw(**{"compute.tile.ima.adc.reference_bits": None})
+
+
+def test_column_cap_hand_worked():
+    # one filter of 4 rows, 3 magnitude bits: 7 = 111, 5 = 101, 3 = 011, 1 = 001
+    # bit-0 column sums 4 ones; bits 1 and 2 sum 2 each (largest column sum 4 -> 3-bit ADC)
+    assert COLUMN.hw.max_column_sum == 4 and column_sum_bits(4) == 3
+    # cap 3: bit 0 drops one 1; every candidate costs 1 re-coded within bits {1, 2}
+    # (7 -> 6, 5 -> 4, 3 -> 2, 1 -> 0), the first in row order goes
+    r = bitflip(COLUMN, max_column_ones=3)
+    assert r.codes.ravel().tolist() == [6, 5, 3, 1]
+    assert r.hw.max_column_sum == 3 and column_sum_bits(3) == 2
+    # cap 2: bits 1 and 2 are at the cap; a weight keeps its own 1s there but adds none:
+    # 7 -> 6, 5 -> 4, 3 -> 2, 1 -> 0, all cost 1: the first two go
+    assert bitflip(COLUMN, max_column_ones=2).codes.ravel().tolist() == [6, 4, 3, 1]
+    # cap 1: bit 0 keeps one 1 ([6, 4, 2, 1]); bit 1 then holds 6 and 2: 6 -> 4 and 2 -> 0 both
+    # add 8, the first goes ([4, 4, 2, 1]); bit 2 holds 4 (from 7: +40 to clear) and 4 (from 5: +24)
+    assert bitflip(COLUMN, max_column_ones=1).codes.ravel().tolist() == [4, 0, 2, 1]
+
+
+def test_mapping_converts_at_the_bits_the_column_sums_need():
+    layer = Layer(name="fc", kind="linear", C=4, H=1, W=1, K=1, N=1, weight_bits=4, act_bits=4)
+    stats = bitflip(COLUMN, max_column_ones=3).hw
+    hw = _hw("era_bs.yaml", **{"compute.tile.ima.crossbar.rows": 4, "compute.tile.ima.crossbar.cols": 8,
+                                "compute.adc_resolution": "column_sums"})
+    assert map_crossbar(layer, hw, stats).adc_bits == 2
+    assert map_crossbar(layer, hw).adc_bits == 6                           # no statistics: adc.bits
+    fixed = _hw("era_bs.yaml", **{"compute.tile.ima.crossbar.rows": 4, "compute.tile.ima.crossbar.cols": 8,
+                                   "compute.adc_resolution": "fixed"})
+    assert map_crossbar(layer, fixed, stats).adc_bits == 6
+
+
+def test_cap_holds_on_random_layers_and_within_the_release_budget():
+    w = np.random.default_rng(3).normal(size=(1, 300, 20))
+    for cell_bits in (1, 2):
+        geo = Geometry(64, 64, cell_bits)
+        r = compress(w, [{"scheme": "pow2", "terms": 2, "exponents": 7},
+                         {"scheme": "bitflip", "max_rel_error": 0.05, "max_column_ones": 9}], geometry=geo)
+        # (a packing that drops empty rows merges segments: max_column_sum measures that packing)
+        if r.hw.driven_row_fraction == 1.0:
+            assert r.hw.max_column_sum <= 9
+        mags = np.abs(r.codes)
+        rb = -(-300 // 64)
+        padded = np.zeros((rb * 64, 20), dtype=np.int64)
+        padded[:300] = mags[0]
+        for j in range(0, 7, cell_bits):
+            if j + cell_bits > 7:
+                break
+            level = (padded >> j) & ((1 << cell_bits) - 1)
+            assert level.reshape(rb, 64, 20).sum(axis=1).max() <= 9
