@@ -225,3 +225,22 @@ def level_variation(levels, z, *, cell_bits, sigma, model, g_on_s, g_off_s):
         m = np.exp(sigma * np.asarray(z, dtype=np.float64))
         return lv * m + r * (m - 1.0)
     return np.maximum(lv + (sigma * (L - 1)) * np.asarray(z, dtype=np.float64), -r)
+
+
+# ---------------------------------------------------------------- MTJ current for a probability
+def current_for_p_switch(p_switch, target_p, pulse_ns, params, *, max_ua):
+    """Bisection on the (monotone) switching probability: the smallest current reaching target_p."""
+    out = []
+    for p in np.atleast_1d(target_p):
+        lo, hi = 0.0, float(max_ua)
+        if p == 0:
+            out.append(0.0)
+            continue
+        for _ in range(100):
+            mid = (lo + hi) / 2
+            if p_switch(mid, pulse_ns, params) >= p:
+                hi = mid
+            else:
+                lo = mid
+        out.append(hi)
+    return np.array(out)

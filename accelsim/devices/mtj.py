@@ -149,6 +149,34 @@ def p_switch(
     return np.maximum(pp, pt)
 
 
+def current_for_p_switch(
+    target_p: ArrayLike, pulse_ns: float, params: MTJParams = MTJParams(), *, max_ua: float = 1e4,
+) -> np.ndarray:
+    """The smallest current (uA) at which a `pulse_ns` pulse switches with probability `target_p`.
+
+    `p_switch` is a max of two terms, so its inverse is the min of the two closed-form inverses:
+    precessional i = 1 + (tau_D / 2t) ln((π²Δ/4) / -ln p) (for p above its value at Ic0),
+    thermal i = 1 - ln(tau / tau0) / Δ with tau = w(t) t / -ln(1 - p) (for tau >= tau0).
+    Clipped to [0, max_ua] (a probability beyond p_switch(max_ua) gets max_ua); p = 0 gets 0.
+    Used to make a cell's switching *be* a chosen rounding probability; the bisection in
+    tests/naive.py is its oracle.
+    """
+    p = np.asarray(target_p, dtype=np.float64)
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("target_p must be in [0, 1]")
+    t = float(pulse_ns)
+    a = np.pi**2 * params.delta / 4.0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        neg_log = -np.log(p)
+        prec = np.where(neg_log < a, 1.0 + params.tau_d_ns / (2.0 * t) * np.log(a / neg_log), 0.0)
+        prec = np.where(p >= 1.0, np.inf, prec)
+        t_eff = float(thermal_weight(t)) * t
+        tau = t_eff / -np.log1p(-p)
+        therm = np.where(tau >= params.tau0_ns, 1.0 - np.log(tau / params.tau0_ns) / params.delta, np.inf)
+    ratio = np.minimum(prec, therm)
+    return np.where(p > 0, np.clip(ratio * params.ic0_ua, 0.0, max_ua), 0.0)
+
+
 def write_error_rate(current_ua: ArrayLike, pulse_ns: ArrayLike, params: MTJParams = MTJParams()) -> np.ndarray:
     return 1.0 - p_switch(current_ua, pulse_ns, params)
 
@@ -231,7 +259,7 @@ def _popcount(a: np.ndarray, bits: int) -> np.ndarray:
 
 
 __all__ = [
-    "MTJCell", "MTJParams", "NVSIM_STT", "NVSIM_STT_WRITE_VOLTAGE_V", "SECONDS_PER_YEAR", "TYPICAL_RANGES",
+    "MTJCell", "MTJParams", "current_for_p_switch", "NVSIM_STT", "NVSIM_STT_WRITE_VOLTAGE_V", "SECONDS_PER_YEAR", "TYPICAL_RANGES",
     "p_switch", "p_switch_precessional", "p_switch_thermal", "read_disturb_prob", "resistance_from_ra",
     "retention_failure_prob", "retention_time_s", "stt_word_write_cost", "thermal_tau_ns", "thermal_weight",
     "tmr", "wer_precessional", "write_energy_pj", "write_error_rate",
