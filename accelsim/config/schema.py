@@ -113,6 +113,26 @@ class Memory(Model):
     dram: Dram = Field(description="off-chip memory interface")
 
 
+class StaticPower(Model):
+    """Clock tree, control and leakage power that a chip pays for as long as it runs."""
+
+    area_mm2: float | None = Field(
+        default=None, gt=0, description="area the densities apply to; default: the chip's component area")
+    clock_mw_per_mm2: float = Field(default=0.0, ge=0, description="clock network power per mm2")
+    control_mw_per_mm2: float = Field(default=0.0, ge=0, description="control and configuration logic per mm2")
+    leakage_mw_per_mm2: float = Field(default=0.0, ge=0, description="leakage per mm2 not declared by a block")
+    clock_mw: float = Field(default=0.0, ge=0, description="clock network power of the chip, fixed part")
+    control_mw: float = Field(default=0.0, ge=0, description="control power of the chip, fixed part")
+    leakage_mw: float = Field(default=0.0, ge=0, description="leakage of the chip, fixed part")
+
+    def power_mw(self, area_mm2: float) -> dict[str, float]:
+        """{clock_tree, control, static_leakage: mW} for a chip whose components cover `area_mm2`."""
+        area = self.area_mm2 if self.area_mm2 is not None else area_mm2
+        return {"clock_tree": self.clock_mw_per_mm2 * area + self.clock_mw,
+                "control": self.control_mw_per_mm2 * area + self.control_mw,
+                "static_leakage": self.leakage_mw_per_mm2 * area + self.leakage_mw}
+
+
 class HardwareConfig(Model):
     """A whole chip."""
 
@@ -128,6 +148,8 @@ class HardwareConfig(Model):
     )
     compute: ComputeConfig = Field(description="the compute fabric")
     memory: Memory | None = Field(default=None, description="buffers and DRAM (systolic chips)")
+    static_power: StaticPower | None = Field(
+        default=None, description="clock tree, control and leakage power charged for as long as the chip runs")
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -44,7 +44,17 @@ def _entry(component, stats, block: Block, instances: int, rate_per_instance: fl
 
 
 def energy_table(hw: HardwareConfig) -> list[Entry]:
-    return _systolic(hw) if hw.compute.type == "systolic" else _crossbar(hw)
+    entries = _systolic(hw) if hw.compute.type == "systolic" else _crossbar(hw)
+    return entries + _static(hw, entries)
+
+
+def _static(hw: HardwareConfig, entries: list[Entry]) -> list[Entry]:
+    """The chip's always-on power (clock tree, control, leakage) as leakage-only entries, so it is
+    charged as power x run time; the densities apply to the components' area (or the declared one)."""
+    if hw.static_power is None:
+        return []
+    area = sum(e.area_mm2 for e in entries)
+    return [Entry(name, (), 0.0, mw, 0.0, 0.0) for name, mw in hw.static_power.power_mw(area).items()]
 
 
 def _systolic(hw: HardwareConfig) -> list[Entry]:
