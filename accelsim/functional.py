@@ -37,6 +37,14 @@ feature map (patches are cut at sampled output positions, Kred ordered (c, r, s)
 conv weight). Integer dtypes only (quantise first); inputs with negative values are
 applied as signed (two's complement slices).
 
+Crossbar-aware activation pruning (ERA-BS's dynamic activation sparsity; chip field
+`activation_prune_ones` N > 0, unsigned inputs): in every (vector, row block of `rows` inputs,
+input slice) a slice that carries at most N nonzero DAC levels is pruned -- those bits of those
+inputs are zeroed -- so the slice is all zero and skipped like a naturally zero one. Done on the
+sampled inputs before the datapath; `pruned_slice_fraction` is the share of reads pruned (part of
+`zero_slice_fraction`), `activation_rel_error` = ||x - x_pruned|| / ||x|| over the sample, and the
+datapath's errors include the pruning's.
+
 Synthetic tensors, drawn from `rng` layer by layer in workload order (weights, then inputs;
 positions sampled from a given feature map also come from `rng`):
 - weights: round(N(0, (2^(b-1)/4)^2)) clipped to +-(2^(b-1) - 1) (symmetric quantisation);
@@ -63,7 +71,7 @@ from accelsim.workload import Layer, Workload
 DEFAULT_VECTORS = 256
 SYSTOLIC_ACC_BITS = 32
 COLUMNS = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction",
-           "injected_bit_flips"]
+           "injected_bit_flips", "pruned_slice_fraction", "activation_rel_error"]
 
 
 def run_functional(
@@ -89,9 +97,13 @@ def run_functional(
         w = _weights(layer, given.get(f"{layer.name}.weight"), w_bits, np.random.default_rng([root, i, 0]), source)
         x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
                     np.random.default_rng([root, i, 1]), source)
+        pruning = {"pruned_slice_fraction": 0.0, "activation_rel_error": 0.0}
+        if hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping and hw.compute.activation_prune_ones:
+            x, counts = prune_activations(hw, x, in_bits)
+            pruning = {k: counts[k] for k in pruning}
         try:
             faults = np.random.default_rng([root, i, 2])  # own stream: other draws unchanged
-            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits, faults)})
+            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits, faults), **pruning})
         except ValueError as exc:  # what the kernels cannot represent, e.g. > 16-bit operands
             raise InputError(f"functional mode: {exc}", source, f"layer {layer.name!r}") from None
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -100,32 +112,70 @@ def run_functional(
 def zero_slice_fractions(hw: HardwareConfig, workload: Workload, rng: np.random.Generator,
                          tensors=None, vectors: int = DEFAULT_VECTORS) -> dict[str, float]:
     """Per compute layer of a crossbar chip, the share of (vector, row block, input slice)
-    reads whose input slice is all zero: what `run_functional` reports, from the same input
-    draws, without running the datapath (the inputs alone decide it)."""
+    reads whose input slice is all zero (after activation pruning): what `run_functional`
+    reports, from the same input draws, without running the datapath (the inputs alone decide it)."""
+    frame = input_slices(hw, workload, rng, tensors, vectors)
+    return dict(zip(frame["layer"], frame["zero_slice_fraction"]))
+
+
+def input_slices(hw: HardwareConfig, workload: Workload, rng: np.random.Generator,
+                 tensors=None, vectors: int = DEFAULT_VECTORS) -> pd.DataFrame:
+    """Per compute layer: zero_slice_fraction, pruned_slice_fraction and activation_rel_error
+    of the sampled inputs (module doc), from the draws `run_functional` makes."""
     source, given = _load_tensors(tensors, workload)
     root = int(rng.integers(1 << 62))
-    xbar, dac = hw.compute.tile.ima.crossbar, hw.compute.tile.ima.dac
-    out = {}
+    rows = []
     for i, layer in enumerate(workload.layers):
-        if not layer.has_weights:  # pooling, vector ops and matmuls of two activations
+        if layer.is_pool:
             continue
-        in_bits, w_bits = _precision(layer, hw)
+        in_bits, _ = _precision(layer, hw)
         x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
                     np.random.default_rng([root, i, 1]), source)
-        spec = CrossbarSpec(input_bits=in_bits, weight_bits=min(w_bits, 16), dac_bits=dac.bits,
-                            cell_bits=xbar.cell_bits, rows=xbar.rows, cols=xbar.cols,
-                            input_signed=bool(x.size and x.min() < 0))
-        zero = total = 0
-        for xg in x:
-            slices = slice_inputs(xg, spec)                        # (S, V, K)
-            s_in, v, k = slices.shape
-            blocks = -(-k // xbar.rows)
-            padded = np.zeros((s_in, v, blocks * xbar.rows), dtype=slices.dtype)
-            padded[..., :k] = slices
-            zero += int((padded.reshape(s_in, v, blocks, xbar.rows).max(axis=3) == 0).sum())
-            total += s_in * v * blocks
-        out[layer.name] = zero / total if total else 0.0
-    return out
+        _, counts = prune_activations(hw, x, in_bits)
+        rows.append({"layer": layer.name, **counts})
+    return pd.DataFrame(rows, columns=["layer", "zero_slice_fraction", "pruned_slice_fraction",
+                                       "activation_rel_error"])
+
+
+def prune_activations(hw: HardwareConfig, x: np.ndarray, in_bits: int) -> tuple[np.ndarray, dict]:
+    """(pruned x, counts) for (groups, V, K) inputs on a crossbar chip: slices of a row block with
+    at most `activation_prune_ones` nonzero DAC levels are zeroed (module doc); counts give the
+    zero (natural + pruned) and pruned shares of (vector, row block, slice) reads and the error."""
+    chip = hw.compute
+    rows, d = chip.tile.ima.crossbar.rows, chip.tile.ima.dac.bits
+    limit = chip.activation_prune_ones if chip.zero_slice_skipping else 0
+    signed = bool(x.size and x.min() < 0)
+    spec = CrossbarSpec(input_bits=in_bits, weight_bits=2, dac_bits=d, cell_bits=1, rows=rows, cols=2,
+                        input_signed=signed)
+    n_slices = spec.input_slices
+    g, v, k = x.shape
+    blocks = -(-k // rows)
+    padded = np.zeros((g, v, blocks * rows), dtype=np.int64)
+    padded[..., :k] = x
+    blocked = padded.reshape(g, v, blocks, rows)
+    total = g * v * blocks * n_slices
+    if signed:   # two's complement slices: count them as the kernel does; no pruning
+        zero = sum(int((slice_inputs(xg, spec).reshape(n_slices, v, blocks, rows).max(axis=3) == 0).sum())
+                   for xg in padded)
+        return x, {"zero_slice_fraction": zero / total if total else 0.0, "pruned_slice_fraction": 0.0,
+                   "activation_rel_error": 0.0}
+    zero = pruned = 0
+    top = (1 << d) - 1
+    for s in range(n_slices):
+        level = (blocked >> (s * d)) & top
+        carried = np.count_nonzero(level, axis=3)                       # (g, v, blocks)
+        zero += int(np.count_nonzero(carried == 0))
+        cut = (carried > 0) & (carried <= limit)
+        if cut.any():
+            pruned += int(np.count_nonzero(cut))
+            blocked = np.where(cut[..., None], blocked & ~(top << (s * d)), blocked)
+    out = blocked.reshape(g, v, blocks * rows)[..., :k]
+    diff = (x - out).astype(np.float64).ravel()
+    ref = x.astype(np.float64).ravel()
+    norm = float(np.sqrt(ref @ ref))
+    return out, {"zero_slice_fraction": (zero + pruned) / total if total else 0.0,
+                 "pruned_slice_fraction": pruned / total if total else 0.0,
+                 "activation_rel_error": float(np.sqrt(diff @ diff)) / norm if norm else 0.0}
 
 
 def add_functional(result, hw: HardwareConfig, workload: Workload, rng: np.random.Generator,

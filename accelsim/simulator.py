@@ -61,6 +61,7 @@ class Measured:
     frame: pd.DataFrame | None = None
     skip: dict[str, float] | None = None
     vectors: int = 0
+    pruning: pd.DataFrame | None = None   # activation pruning's shares and error, when the chip prunes
 
 
 def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tensors, vectors: int) -> Measured:
@@ -72,14 +73,14 @@ def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tenso
         return Measured()
     import numpy as np
 
-    from accelsim.functional import run_functional, zero_slice_fractions
+    from accelsim.functional import input_slices, run_functional
 
     rng = np.random.default_rng([seed, 1])
-    if not functional:
-        return Measured(skip=zero_slice_fractions(hw, wl, rng, tensors, vectors))
-    frame = run_functional(hw, wl, rng, tensors, vectors)
+    frame = run_functional(hw, wl, rng, tensors, vectors) if functional else input_slices(hw, wl, rng, tensors, vectors)
     skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
-    return Measured(frame=frame, skip=skip, vectors=vectors)
+    pruning = frame[["layer", "pruned_slice_fraction", "activation_rel_error"]] \
+        if skipping and hw.compute.activation_prune_ones else None
+    return Measured(frame=frame if functional else None, skip=skip, vectors=vectors, pruning=pruning)
 
 
 def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[dict], end: int, seed: int,
@@ -96,6 +97,12 @@ def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[
         from accelsim.functional import add_functional
 
         add_functional(result, hw, wl, None, vectors=data.vectors, frame=data.frame)
+    elif data.pruning is not None:  # the accuracy cost of activation pruning, next to its gain
+        by_layer = data.pruning.set_index("layer")
+        for col in by_layer.columns:
+            result.layers[col] = result.layers["layer"].map(by_layer[col]).astype(float)
+    if data.pruning is not None:
+        result.summary["activation_max_rel_error"] = float(data.pruning["activation_rel_error"].max())
     return result
 
 

@@ -103,3 +103,42 @@ def test_cap_holds_on_random_layers_and_within_the_release_budget():
                 break
             level = (padded >> j) & ((1 << cell_bits) - 1)
             assert level.reshape(rb, 64, 20).sum(axis=1).max() <= 9
+
+
+# --- crossbar-aware activation pruning (issue 11, item 2) ---------------------------------------
+
+def test_activation_pruning_skips_exactly_the_slices_it_pruned():
+    from accelsim.functional import prune_activations
+
+    hw = _hw("era_bs.yaml", **{"compute.tile.ima.crossbar.rows": 4, "compute.activation_prune_ones": 1})
+    x = np.array([[[1, 0, 0, 0, 15, 15, 15, 15]]])        # 4-bit inputs, two row blocks of 4
+    out, counts = prune_activations(hw, x, 4)
+    # block 0: slice 0 carries one 1 -> pruned; slices 1-3 are zero already; block 1: 4 ones each
+    assert out.tolist() == [[[0, 0, 0, 0, 15, 15, 15, 15]]]
+    assert counts["pruned_slice_fraction"] == 1 / 8 and counts["zero_slice_fraction"] == 4 / 8
+    assert counts["activation_rel_error"] == pytest.approx(1 / np.sqrt(1 + 4 * 225))
+    off = _hw("era_bs.yaml", **{"compute.tile.ima.crossbar.rows": 4})
+    same, plain = prune_activations(off, x, 4)
+    assert same.tolist() == x.tolist() and plain["zero_slice_fraction"] == 3 / 8
+
+
+def test_pruning_chip_skips_the_measured_share_and_reports_its_error():
+    from accelsim.functional import input_slices, run_functional
+
+    wl = ROOT / "workloads" / "toy3.yaml"
+    hw = _hw("era_bs.yaml", **{"compute.activation_prune_ones": 4})
+    frame = input_slices(hw, accelsim.load_workload(wl), np.random.default_rng([0, 1]))
+    full = run_functional(hw, accelsim.load_workload(wl), np.random.default_rng([0, 1]))
+    assert frame["zero_slice_fraction"].tolist() == full["zero_slice_fraction"].tolist()  # the datapath agrees
+    assert (frame["pruned_slice_fraction"] > 0).sum() >= 2
+    plain = input_slices(_hw("era_bs.yaml"), accelsim.load_workload(wl), np.random.default_rng([0, 1]))
+    gain = frame["zero_slice_fraction"] - plain["zero_slice_fraction"]
+    assert gain.tolist() == pytest.approx(frame["pruned_slice_fraction"].tolist())
+    on, off = accelsim.simulate(hw, wl), accelsim.simulate(_hw("era_bs.yaml", **{
+        "compute.zero_slice_skipping": False}), wl)
+    a, b = on.layers.set_index("layer"), off.layers.set_index("layer")
+    f = frame.set_index("layer")
+    for name in f.index:
+        assert a.loc[name, "crossbar_reads"] == int(b.loc[name, "crossbar_reads"] * (1 - f.loc[name, "zero_slice_fraction"]))
+        assert a.loc[name, "activation_rel_error"] == f.loc[name, "activation_rel_error"]
+    assert on.summary["activation_max_rel_error"] == f["activation_rel_error"].max()

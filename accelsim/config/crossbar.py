@@ -205,6 +205,10 @@ class CrossbarChip(Model):
         default="chip", description="chip: every layer runs at the native precision; layer: at the layer's own bits")
     output_bits: int = Field(default=16, gt=0, le=32, description="bits of a partial sum in the output registers")
     zero_slice_skipping: bool = Field(default=False, description="skip crossbar reads whose input slice is all zero")
+    activation_prune_ones: int = Field(
+        default=0, ge=0, le=4096,
+        description="with zero_slice_skipping: an input slice carrying at most this many nonzero levels in a "
+                    "crossbar's rows is pruned (zeroed) and skipped (ERA-BS's crossbar-aware activation pruning)")
     adc_resolution: Literal["fixed", "column_sums"] = Field(
         default="fixed", description="fixed: every conversion at adc.bits; column_sums: a compressed layer "
                                      "converts at the bits its largest column sum needs, at most adc.bits")
@@ -230,6 +234,12 @@ class CrossbarChip(Model):
     def dynamic_on_cells(self) -> bool:
         """Matmuls of two activations write their dynamic operand into crossbar cells."""
         return self.matmul_placement == "cells" or (self.matmul_placement == "auto" and self.matmul_unit is None)
+
+    @model_validator(mode="after")
+    def _pruning_skips(self):
+        if self.activation_prune_ones and not self.zero_slice_skipping:
+            raise ValueError("activation_prune_ones needs zero_slice_skipping: true (pruned slices are skipped)")
+        return self
 
     @property
     def crossbars(self) -> int:
