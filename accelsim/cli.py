@@ -11,26 +11,40 @@ from accelsim import __version__
 from accelsim.errors import InputError
 
 
-def _overrides(pairs: list[str]) -> dict:
+WORKLOAD_PREFIX = "workload."  # as in sweep axes: `--set workload.layers.conv1.K=32`
+SET_HELP = ("override a config key (compute.rows=64) or, prefixed 'workload.', a workload key "
+            "(workload.defaults.batch=4, workload.layers.conv1.K=32); repeatable")
+
+
+def _overrides(pairs: list[str], workload: bool = False):
+    """`--set KEY=VALUE` pairs as a dict of config overrides, or with `workload`, as
+    (config overrides, workload overrides) split on the `workload.` prefix."""
     from accelsim.config.yamlio import parse_yaml
 
-    out = {}
+    hw, wl = {}, {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
+        key = key.strip()
         if not sep or not key:
             raise InputError(f"expected KEY=VALUE, got {pair!r}", "--set")
-        out[key.strip()] = parse_yaml(value, f"--set {key}", InputError)
-    return out
+        parsed = parse_yaml(value, f"--set {key}", InputError)
+        if key.startswith(WORKLOAD_PREFIX):
+            if not workload:
+                raise InputError("this command takes no workload; workload keys apply to run and trace", f"--set {key}")
+            wl[key[len(WORKLOAD_PREFIX):]] = parsed
+        else:
+            hw[key] = parsed
+    return (hw, wl) if workload else hw
 
 
 def cmd_run(args) -> int:
     from accelsim.config import load_hardware
     from accelsim.simulator import simulate
-
     from accelsim.workload import load_workload
 
-    hw = load_hardware(args.hardware, _overrides(args.set))
-    workload = load_workload(args.workload, topology_form=getattr(args, "topology_form", None))
+    hw_over, wl_over = _overrides(args.set, workload=True)
+    hw = load_hardware(args.hardware, hw_over)
+    workload = load_workload(args.workload, wl_over, topology_form=getattr(args, "topology_form", None))
     result = simulate(hw, workload, seed=args.seed, fidelity=args.fidelity,
                       functional=args.functional, tensors=args.tensors, functional_vectors=args.functional_vectors)
     if not args.quiet:
@@ -113,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", default="csv,json", help="output formats: csv, parquet, json (default csv,json)")
     run.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity")
     run.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
-    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, e.g. compute.rows=64")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("--functional", action="store_true",
                      help="also run sampled tensors through the datapath and report errors per layer")

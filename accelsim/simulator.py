@@ -28,12 +28,27 @@ def simulate(
     tensors: str | Path | Mapping[str, Any] | None = None,
     functional_vectors: int = 256,
 ) -> Result:
-    """Simulate `workload` on `hardware` and return per-layer and per-component results.
+    """Simulate `workload` on `hardware` and return a `Result`.
 
+    `hardware` is a path, a mapping or a `HardwareConfig` (validated again here: derive
+    variants with ``load_hardware(hw, {"compute.rows": 64})``, not pydantic's `model_copy`);
+    `workload` a path or a `Workload` (``load_workload(path, {"layers.conv1.K": 32})``).
     `fidelity` overrides the config's (`fine`: one job per fold or input vector; `fast`:
     batched jobs). Same inputs and seed give bit-identical results. `functional` (implied by
     `tensors`) also runs sampled tensors through the datapath (`accelsim.functional`) and adds
-    error and zero-slice columns to `layers`.
+    error and zero-slice columns to `layers`. `trace` keeps every job as a span.
+
+    The Result holds (units of every name: ``result.units()``):
+      result.layers      one row per layer: layer, type, macs (MAC), compute_cycles,
+                         stall_cycles, stall_<cause>, cycles, start_cycle, end_cycle (cycles),
+                         utilization, mapping_efficiency (fractions), *_sram_reads (elements),
+                         dram_read_bytes (B), seconds (s), energy_pj, energy_pj_<component> (pJ)
+      result.components  component, stat, unit, value: counted actions, energy_pj (pJ) and
+                         area_mm2 (mm2) per component
+      result.summary     dict: hardware, workload, cycles, seconds, compute_cycles,
+                         stall_cycles, macs, utilization, gops, energy_pj, energy_j, power_w,
+                         edp_j_s, area_mm2, gops_per_w, gops_per_mm2, and chip-specific extras
+      result.trace       the job spans, with `trace=True` (see `accelsim.trace.chrome_trace`)
     """
     # One line of passes, each a plain function of the previous ones' outputs:
     # load -> compress -> measure data -> map -> run -> price -> result.

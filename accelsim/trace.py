@@ -107,7 +107,9 @@ def add_parser(sub) -> None:
     p.add_argument("--end", type=int, metavar="CYCLE", help="keep spans starting before this cycle")
     p.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity (fine: a span per fold)")
     p.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key, e.g. compute.rows=64")
+    from accelsim.cli import SET_HELP
+
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=cmd_trace)
 
@@ -120,8 +122,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     if args.start is not None and args.end is not None and args.end <= args.start:
         raise InputError(f"must be greater than --start ({args.start}), got {args.end}", "--end")
-    hw = load_hardware(args.hardware, _overrides(args.set))
-    result = simulate(hw, args.workload, seed=args.seed, fidelity=args.fidelity, trace=True)
+    from accelsim.workload import load_workload
+
+    hw_over, wl_over = _overrides(args.set, workload=True)
+    hw = load_hardware(args.hardware, hw_over)
+    result = simulate(hw, load_workload(args.workload, wl_over), seed=args.seed, fidelity=args.fidelity, trace=True)
     trace = chrome_trace(result, layers=args.layer, components=args.component, start=args.start, end=args.end)
     names = list(result.layers["layer"])
     if args.layer and not any(fnmatchcase(n, p) for n in names for p in args.layer):

@@ -98,7 +98,9 @@ def test_missing_golden_and_vanished_layers_fail(tmp_path, capsys):
     assert ["old_layer", "(layer)", "-", "-", "gone", "beyond"] in [l.split() for l in capsys.readouterr().out.splitlines()]
     golden_path.unlink()
     assert main(["regress", str(directory)]) == 1
-    assert "MISSING  systolic_32x32__toy3: no golden file" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "MISSING  systolic_32x32__toy3: no golden file" in out and "(run with --update to create it)" in out
+    assert out.splitlines()[-1] == "regress: 1 pairs, 0 moved beyond tolerance, 1 without a golden file, 0 within"
     assert main(["regress", str(directory), "--update"]) == 0
     assert pd.read_csv(golden_path).equals(pd.read_csv(GOLDEN / "systolic_32x32__toy3.csv"))
 
@@ -141,8 +143,28 @@ def test_pytest_plugin(tmp_path):
     golden.to_csv(golden_path, index=False)
     proc = pytest_run("test_timing.py", "--accelsim-golden", "suite")
     assert proc.returncode == 1 and "2 failed" in proc.stdout
-    assert "accelsim-golden[systolic_32x32__toy3]" in proc.stdout
+    assert "FAILED suite/regress.yaml::systolic_32x32__toy3" in proc.stdout
     assert "toy_conv2  cycles" in proc.stdout and "-7" in proc.stdout
-    proc = pytest_run("--accelsim-golden", "suite", "--accelsim-update", "-k", "accelsim")
-    assert proc.returncode == 0, proc.stdout
+    # a golden test has a real node id: it can be selected alone, and by its mark
+    proc = pytest_run("--accelsim-golden", "suite", "suite/regress.yaml::systolic_32x32__toy3")
+    assert proc.returncode == 1 and "1 failed" in proc.stdout, proc.stdout + proc.stderr
+    proc = pytest_run("--accelsim-golden", "suite", "--accelsim-update", "-m", "accelsim_golden")
+    assert proc.returncode == 0 and "1 passed, 1 deselected" in proc.stdout, proc.stdout
     assert pd.read_csv(golden_path).equals(pd.read_csv(GOLDEN / "systolic_32x32__toy3.csv"))
+
+    # a missing golden is reported as missing, with pytest's update flag
+    golden_path.unlink()
+    proc = pytest_run("--accelsim-golden", "suite", "-m", "accelsim_golden")
+    assert proc.returncode == 1
+    assert "no golden file" in proc.stdout and "(run with --accelsim-update to create it)" in proc.stdout
+    assert "regress: 1 pairs, 0 moved beyond tolerance, 1 without a golden file, 0 within" in proc.stdout
+
+
+def test_percent_changes_are_never_in_exponent_form():
+    from accelsim.regress.compare import Change, _percent
+
+    def percent(golden, now):
+        return _percent(Change("l", "s", golden, now, "", True))
+
+    assert [percent(10, 420), percent(100, 100.5), percent(3, 2), percent(1, -5000), percent(0, 5)] == \
+        ["+4,100%", "+0.5%", "-33.3%", "-500,000%", ""]

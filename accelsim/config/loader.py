@@ -20,13 +20,14 @@ def load_hardware(
     source: str | Path | Mapping[str, Any] | HardwareConfig,
     overrides: Mapping[str, Any] | None = None,
 ) -> HardwareConfig:
-    """Read a hardware config from a path (YAML or SCALE-Sim .cfg) or a mapping.
+    """Read a hardware config from a path (YAML or SCALE-Sim .cfg), a mapping or a config.
 
-    `overrides` maps dotted key paths (``compute.rows``) to values, applied before validation.
+    `overrides` maps dotted key paths to values, applied before validation: the validated way
+    to derive a config, e.g. ``load_hardware(hw, {"compute.rows": 64, "clock_mhz": 500})``.
+    A `HardwareConfig` given is validated again, since pydantic's ``model_copy(update=...)``
+    skips validation (a ``clock_mhz=-5`` made that way is refused here).
     """
     if isinstance(source, HardwareConfig):
-        if not overrides:
-            return source
         raw, name = source.model_dump(mode="python"), source.name
     elif isinstance(source, Mapping):
         raw, name = copy.deepcopy(dict(source)), "<config>"

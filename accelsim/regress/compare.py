@@ -48,17 +48,21 @@ class Report:
     def ok(self) -> bool:
         return self.update or not any(p.moved for p in self.pairs)
 
-    def text(self, verbose: bool = False) -> str:
+    def text(self, verbose: bool = False, update_flag: str = "--update") -> str:
+        """The report; `update_flag` is the option that rewrites goldens where this runs
+        (`--update` for `accelsim regress`, `--accelsim-update` under pytest)."""
         lines = []
         for p in self.pairs:
-            lines += _pair_text(p, verbose)
-        moved = sum(p.moved for p in self.pairs)
+            lines += _pair_text(p, verbose, update_flag)
+        missing = sum(p.missing_golden for p in self.pairs)
+        moved = sum(p.moved for p in self.pairs) - missing
         if self.update:
             changed = sum(p.updated for p in self.pairs)
             lines.append(f"regress: {len(self.pairs)} pairs; rewrote {changed} golden file(s)")
         else:
             lines.append(f"regress: {len(self.pairs)} pairs, {moved} moved beyond tolerance, "
-                         f"{len(self.pairs) - moved} within")
+                         + (f"{missing} without a golden file, " if missing else "")
+                         + f"{len(self.pairs) - moved - missing} within")
         return "\n".join(lines)
 
 
@@ -103,7 +107,7 @@ def compare(pair: Pair, golden: pd.DataFrame | None, now: pd.DataFrame) -> PairR
         return report
     g, n = golden.set_index("layer"), now.set_index("layer")
     for stat in [c for c in n.columns if c not in g.columns]:
-        report.notes.append(f"{stat} is not in the golden file (run with --update to record it)")
+        report.notes.append(f"{stat} is not in the golden file (run with {{update}} to record it)")
     for stat in [c for c in g.columns if c not in n.columns]:
         report.changes.append(Change("*", stat, None, None, "", beyond=True, kind="gone"))
     for layer in [x for x in g.index if x not in n.index]:
@@ -125,12 +129,12 @@ def compare(pair: Pair, golden: pd.DataFrame | None, now: pd.DataFrame) -> PairR
     return report
 
 
-def _pair_text(p: PairReport, verbose: bool) -> list[str]:
+def _pair_text(p: PairReport, verbose: bool, update_flag: str) -> list[str]:
     name = p.pair.name
     if p.missing_golden:
         if p.updated:
             return [f"{'WROTE':<7}  {name}: created {p.pair.golden}"]
-        return [f"{'MISSING':<7}  {name}: no golden file {p.pair.golden} (run with --update to create it)"]
+        return [f"{'MISSING':<7}  {name}: no golden file {p.pair.golden} (run with {update_flag} to create it)"]
     beyond = [c for c in p.changes if c.beyond]
     shown = p.changes if (verbose or p.updated or beyond) else []
     status = "UPDATED" if p.updated else ("MOVED" if beyond else "ok")
@@ -138,7 +142,7 @@ def _pair_text(p: PairReport, verbose: bool) -> list[str]:
     if p.changes:
         head += f", {len(p.changes)} changed, {len(beyond)} beyond tolerance"
     lines = [head]
-    lines += [f"         note: {note}" for note in p.notes if verbose or p.updated or beyond]
+    lines += [f"         note: {note.format(update=update_flag)}" for note in p.notes if verbose or p.updated or beyond]
     if shown:
         rows = [("layer", "stat", "golden", "now", "Δ", "Δ%", "tolerance", "")]
         rows += [(c.layer, c.stat, _num(c.golden), _num(c.now), _delta(c), _percent(c), c.tolerance,
@@ -169,4 +173,6 @@ def _delta(c: Change) -> str:
 def _percent(c: Change) -> str:
     if c.kind != "value" or c.golden == 0 or math.isnan(c.golden) or math.isnan(c.now):
         return ""
-    return f"{100 * (c.now - c.golden) / abs(c.golden):+.3g}%"
+    percent = 100 * (c.now - c.golden) / abs(c.golden)
+    # three significant digits, never in exponent form (+4.1e+03% reads badly): +4,100%
+    return f"{percent:+.3g}%" if abs(percent) < 1000 else f"{round(percent, -int(math.log10(abs(percent))) + 2):+,.0f}%"

@@ -7,12 +7,72 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
+    """What `simulate()` returns: two tidy frames, a summary dict and (if asked) the job trace.
+
+    `layers` (one row per layer, in execution order; `units()` maps every column to its unit)
+        layer, type, unit (the compute unit that ran it); macs, executed_macs (MAC);
+        compute_cycles, stall_cycles, cycles, start_cycle, end_cycle (cycles of the chip
+        clock); stall_<cause> (cycles, e.g. stall_ifmap_dram on systolic chips, stall_input /
+        stall_pipeline on crossbar chips); utilization and mapping_efficiency (fractions, 0-1);
+        *_sram_reads / *_sram_writes (elements); dram_read_bytes, dram_write_bytes (bytes);
+        seconds (s); energy_pj and energy_pj_<component> (pJ).
+    `components` (long form: component, stat, unit, value)
+        every counted action per component (reads, conversions, busy_cycles ...), and per
+        component dynamic_energy_pj, leakage_energy_pj, energy_pj (pJ) and area_mm2 (mm2).
+    `summary` (one dict, also written as summary.json)
+        hardware, workload, layers, fidelity, execution, seed, clock_mhz (MHz); cycles, seconds
+        (s), compute_cycles, stall_cycles, stall_<cause>, drain_cycles; macs; utilization
+        (fraction); gops (GOP/s); energy_pj (pJ), energy_j (J), power_w (W), edp_j_s (J s),
+        area_mm2 (mm2), gops_per_w, gops_per_mm2; chip-specific extras (DRAM bytes on systolic
+        chips, crossbars_used and pipeline figures on crossbar chips); accelsim_version.
+    `trace`
+        (component, job, layer, start_cycle, end_cycle) per job, with `simulate(..., trace=True)`;
+        `accelsim.trace.chrome_trace(result)` turns it into a Perfetto trace.
+    """
+
     layers: pd.DataFrame
     components: pd.DataFrame
     summary: dict
-    trace: list = field(default_factory=list, repr=False)
+    trace: list = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<Result {s.get('hardware', '?')} / {s.get('workload', '?')}: {len(self.layers)} layers, "
+                f"{int(s.get('cycles', 0)):,} cycles ({s.get('seconds', 0) * 1e3:.4g} ms), "
+                f"{s.get('energy_pj', 0) / 1e6:.4g} uJ; frames layers {self.layers.shape[0]}x{self.layers.shape[1]}, "
+                f"components {self.components.shape[0]}x{self.components.shape[1]}; "
+                f"{len(s)} summary keys{f'; {len(self.trace):,} trace spans' if self.trace else ''}>")
+
+    def _repr_html_(self) -> str:
+        """Notebooks: the headline figures and the per-layer table, not the raw frames."""
+        import html
+
+        s = self.summary
+        rows = [("cycles", f"{int(s.get('cycles', 0)):,} ({s.get('seconds', 0) * 1e3:.4g} ms at "
+                           f"{s.get('clock_mhz', 0):g} MHz)"),
+                ("stalls", f"{int(s.get('stall_cycles', 0)):,} cycles"),
+                ("utilization", f"{100 * s.get('utilization', 0):.2f} %"),
+                ("throughput", f"{s.get('gops', 0):.4g} GOPS"),
+                ("energy", f"{s.get('energy_pj', 0) / 1e6:.4g} µJ ({s.get('power_w', 0):.4g} W)"),
+                ("area", f"{s.get('area_mm2', 0):.4g} mm²")]
+        head = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>{html.escape(v)}</td></tr>"
+                       for k, v in rows)
+        title = html.escape(f"{s.get('hardware', '?')} / {s.get('workload', '?')} "
+                            f"({s.get('execution', '?')}, {s.get('fidelity', '?')} fidelity, seed {s.get('seed', '?')})")
+        cols = [c for c in ("layer", "type", "macs", "compute_cycles", "stall_cycles", "cycles", "utilization",
+                            "energy_pj") if c in self.layers.columns]
+        table = self.layers[cols].to_html(index=False, max_rows=30, float_format=lambda v: f"{v:.4g}")
+        return (f"<div><b>accelsim Result</b>: {title}<table>{head}</table>{table}"
+                f"<small>frames: result.layers ({len(self.layers)} rows), result.components "
+                f"({len(self.components)} rows); result.summary ({len(s)} keys); units: result.units()</small></div>")
+
+    def units(self) -> dict[str, str]:
+        """The unit of every `layers` column and every numeric `summary` key (as in summary.json)."""
+        from accelsim.stats.units import units_of
+
+        return units_of([*self.layers.columns, *self.summary])
 
     @property
     def cycles(self) -> int:

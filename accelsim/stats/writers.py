@@ -54,12 +54,28 @@ def to_json(value) -> str:
     return json.dumps(_plain(value), indent=2, sort_keys=False) + "\n"
 
 
+def write_parquet(frame, sink, units: dict | None = None) -> None:
+    """`frame` as Parquet with its columns' units in the file metadata (key `accelsim.units`)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from accelsim.stats.units import units_of
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    units = units_of(frame.columns) if units is None else units
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"accelsim.units": json.dumps(units).encode()})
+    pq.write_table(table, sink)
+
+
 def write_result(result, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "json")) -> list[Path]:
     """Write layers/components (CSV, optionally Parquet) and summary.json under `out_dir`."""
+    from accelsim.stats.units import units_of
+
     out = Path(out_dir)
     written = []
     for name in ("layers", "components"):
         frame = getattr(result, name)
+        units = units_of(frame.columns) if name == "layers" else {"value": "the row's `unit`"}
         if "csv" in formats:
             path = out / f"{name}.csv"
             atomic_write_text(path, frame.to_csv(index=False))
@@ -68,11 +84,12 @@ def write_result(result, out_dir: str | Path, formats: tuple[str, ...] = ("csv",
             import io
 
             buffer = io.BytesIO()
-            frame.to_parquet(buffer, index=False)
+            write_parquet(frame, buffer, units)
             path = out / f"{name}.parquet"
             atomic_write_bytes(path, buffer.getvalue())
             written.append(path)
     path = out / "summary.json"
-    atomic_write_text(path, to_json(result.summary))
+    # the units of the summary's keys and of the layer columns (one name, one unit)
+    atomic_write_text(path, to_json({**result.summary, "units": units_of([*result.summary, *result.layers.columns])}))
     written.append(path)
     return written

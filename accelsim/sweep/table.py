@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from accelsim.stats.writers import atomic_write_bytes, atomic_write_text
+from accelsim.stats.writers import atomic_write_bytes, atomic_write_text, write_parquet
 from accelsim.sweep.expand import Point
 from accelsim.sweep.store import KEY_CHARS
 
@@ -37,7 +37,10 @@ def build_tables(points: list[Point], keys: list[str], records: dict[str, dict])
                 row.update((c, v) for c, v in zip(layers["columns"], values) if c not in ids)
                 layer_rows.append(row)
     head = [*ID_COLUMNS, *(points[0].values if points else ())]
-    return _frame(point_rows, head + ["status", "error"]), _frame(layer_rows, head)
+    points_df = _frame(point_rows, head + ["status", "error"])
+    # text even when no point failed (all missing): readers and Parquet see one type every time
+    points_df["error"] = points_df["error"].astype("string")
+    return points_df, _frame(layer_rows, head)
 
 
 def _frame(rows: list[dict], head: list[str]) -> pd.DataFrame:
@@ -85,7 +88,7 @@ def write_tables(out: Path, tables: dict[str, pd.DataFrame], parquet: bool) -> l
         written.append(path)
         if parquet:
             buffer = io.BytesIO()
-            frame.to_parquet(buffer, index=False)
+            write_parquet(frame, buffer)
             path = out / f"{name}.parquet"
             atomic_write_bytes(path, buffer.getvalue())
             written.append(path)

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any, Mapping
 
-from accelsim.config.yamlio import read_text
+from accelsim.config.loader import apply_overrides
+from accelsim.config.yamlio import parse_yaml, read_text
 from accelsim.errors import WorkloadError
-from accelsim.workload.formats.native import parse_native
+from accelsim.workload.formats.native import parse_native, parse_native_dict
 from accelsim.workload.formats.scalesim_csv import parse_scalesim_csv
 from accelsim.workload.layers import Workload
 
 WORKLOAD_SUFFIXES = (".yaml", ".yml", ".csv")
 
 
-def load_workload(path: str | Path, *, topology_form: str | None = None) -> Workload:
+def load_workload(path: str | Path | Workload, overrides: Mapping[str, Any] | None = None, *,
+                  topology_form: str | None = None) -> Workload:
     """Read a workload file; the format follows the file's suffix.
 
+    `overrides` maps dotted key paths of a native YAML workload to values, applied before
+    validation, as `load_hardware` does for configs: ``{"defaults.batch": 4}``, or a layer's
+    key by layer name (or index), ``{"layers.conv1.K": 32, "layers.0.stride": 2}``.
     `topology_form` ('conv' or 'gemm') says how to read a SCALE-Sim topology CSV whose header
     does not say it clearly (SCALE-Sim's `-i`); it wins over the header when given.
     """
     if isinstance(path, Workload):
+        if overrides:
+            raise WorkloadError("overrides need a workload file, not a Workload object", path.name)
         return path
     path = Path(path)
     suffix = path.suffix.lower()
+    if overrides and suffix not in (".yaml", ".yml"):
+        raise WorkloadError(f"overrides need a native YAML workload, not {suffix or '(no suffix)'}", str(path))
     if suffix == ".onnx":  # optional extra, imported only when used
         from accelsim.workload.formats.onnx import load_onnx
         return load_onnx(path)
@@ -33,4 +44,31 @@ def load_workload(path: str | Path, *, topology_form: str | None = None) -> Work
     text = read_text(path, WorkloadError)
     if suffix == ".csv":
         return parse_scalesim_csv(text, str(path), name=path.stem, form=topology_form)
+    if overrides:
+        raw = parse_yaml(text, str(path), WorkloadError)
+        return parse_native_dict(apply_workload_overrides(raw, overrides, str(path)), str(path))
     return parse_native(text, str(path))
+
+
+def apply_workload_overrides(raw: Any, overrides: Mapping[str, Any], source: str) -> dict:
+    """Set dotted key paths in a native workload dict (a copy). `layers.<name>.<key>` finds the
+    layer by its name (or, if no layer has that name, by its index in the list)."""
+    if not isinstance(raw, dict):
+        raise WorkloadError("expected a mapping with `name` and `layers` at the top level", source)
+    raw = copy.deepcopy(raw)
+    raw.setdefault("defaults", {})
+    for key, value in overrides.items():
+        parts = key.split(".")
+        if parts[0] != "layers" or len(parts) < 3:
+            raw = apply_overrides(raw, {key: value}, source, WorkloadError)
+            continue
+        layers = raw.get("layers") if isinstance(raw.get("layers"), list) else []
+        names = [layer.get("name") if isinstance(layer, dict) else None for layer in layers]
+        if parts[1] in names:
+            index = names.index(parts[1])
+        elif parts[1].isdigit() and int(parts[1]) < len(layers):
+            index = int(parts[1])
+        else:
+            raise WorkloadError(f"no layer {parts[1]!r}; layers: {', '.join(map(str, names))}", source, key)
+        layers[index] = apply_overrides(layers[index], {".".join(parts[2:]): value}, source, WorkloadError)
+    return raw
