@@ -176,6 +176,10 @@ def _summary(ctx: SimContext, hw: HardwareConfig, wl: Workload, layers: pd.DataF
         # executed work over capacity; throughput (gops) stays in the dense network's MACs
         "utilization": float(layers["executed_macs"].sum()) / (cycles * chip.peak_macs_per_cycle) if cycles else 0.0,
         "gops": 2 * macs / seconds / 1e9 if seconds else 0.0,
+        # the roofline's roofs: peak compute, and DRAM bandwidth where the chip has DRAM
+        "peak_gops": 2 * chip.peak_macs_per_cycle * hw.clock_mhz / 1e3,
+        **({"dram_gb_per_s": hw.memory.dram.bandwidth_bytes_per_cycle * hw.clock_mhz / 1e3}
+           if hw.memory is not None and hw.memory.dram.bandwidth_bytes_per_cycle != "unlimited" else {}),
         **chip.summary_extras(layers),
         "accelsim_version": __version__,
     }

@@ -10,7 +10,7 @@ import pytest
 
 from accelsim.cli import main
 from accelsim.errors import InputError
-from accelsim.plots import metric, pareto_mask, plot_layers
+from accelsim.plots import metric, pareto_mask, plot_layers, save
 from accelsim.sweep.run import run_sweep
 from tests.conftest import ROOT
 
@@ -59,16 +59,20 @@ def test_layers_plot_of_a_run(tmp_path, capsys):
     run_dir = tmp_path / "run"
     assert main(["run", str(HW), str(ROOT / "workloads" / "lenet5.yaml"), "-o", str(run_dir), "-q"]) == 0
     assert main(["plot", str(run_dir), "-o", str(tmp_path / "plots")]) == 0
-    check_images(list((tmp_path / "plots").iterdir()), ["layers"])
+    # every run kind that applies (systolic: with DRAM)
+    check_images(list((tmp_path / "plots").iterdir()),
+                 ["layers", "energy_breakdown", "utilization", "timeline", "roofline", "dram"])
     assert main(["plot", str(run_dir), "-o", str(tmp_path / "plots"), "--kind", "pareto"]) == 2
     assert "--kind pareto needs a sweep directory" in capsys.readouterr().err
 
 
-def test_svg_is_reproducible(tmp_path):
+def test_svg_is_reproducible_and_keeps_text_as_text(tmp_path):
     layers = pd.read_csv(ROOT / "tests" / "golden" / "systolic_32x32__lenet5.csv").iloc[:-1]
-    first = plot_layers(layers, tmp_path / "a")
-    second = plot_layers(layers, tmp_path / "b")
+    first = save(plot_layers(layers), tmp_path / "a", "layers")
+    second = save(plot_layers(layers), tmp_path / "b", "layers")
     assert first[1].read_bytes() == second[1].read_bytes()
+    texts = [e.text for e in ET.parse(first[1]).getroot().iter() if e.tag.endswith("text")]
+    assert "conv1" in texts and "cycles" in texts  # svg.fonttype none: labels are searchable text
 
 
 def test_sweep_and_pareto_plots_of_a_sweep(tmp_path):

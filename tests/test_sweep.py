@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 import accelsim
@@ -177,6 +178,10 @@ axes: {{compute.rows: [16, 32], memory.dram.bandwidth_bytes_per_cycle: [4, unlim
     assert points.loc[points["workload.defaults.batch"] == 2, "macs"].tolist() == \
         [2 * m for m in points.loc[points["workload.defaults.batch"] == 1, "macs"]]
     assert len(list((out / "points").glob("*.json"))) == 16
+    # no point failed, yet the error column is text (in the frame and in the Parquet file)
+    assert points["error"].dtype == "string" and points["error"].isna().all()
+    assert str(pq.read_schema(out / "points.parquet").field("error").type) in ("string", "large_string")
+    assert json.loads(pq.read_schema(out / "points.parquet").metadata[b"accelsim.units"])["cycles"] == "cycles"
 
     again = run_sweep(spec, out, jobs=1)
     assert (again.reused, again.computed) == (16, 0)
@@ -187,11 +192,7 @@ axes: {{compute.rows: [16, 32], memory.dram.bandwidth_bytes_per_cycle: [4, unlim
 
 
 def _batched(path: Path, batch: int):
-    from accelsim.config.loader import apply_overrides
-    from accelsim.sweep.spec import workload_dict
-    from accelsim.workload.formats.native import parse_native_dict
-
-    return parse_native_dict(apply_overrides(workload_dict(path), {"defaults.batch": batch}, str(path)), str(path))
+    return accelsim.load_workload(path, {"defaults.batch": batch})
 
 
 def test_failing_points_are_recorded_and_do_not_stop_the_sweep(tmp_path, capsys):

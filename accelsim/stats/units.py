@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Iterable
 
 EXACT = {
-    "cycles": "cycles", "macs": "MAC", "executed_macs": "MAC", "gops": "GOP/s",
+    "cycles": "cycles", "macs": "MAC", "executed_macs": "MAC", "gops": "GOP/s", "peak_gops": "GOP/s",
+    "dram_gb_per_s": "GB/s",
     "seconds": "s", "clock_mhz": "MHz", "energy_j": "J", "edp_j_s": "J*s",
     "gops_per_w": "GOP/s/W", "gops_per_mm2": "GOP/s/mm2", "read_ns": "ns",
     "utilization": "fraction", "mapping_efficiency": "fraction", "zero_slice_fraction": "fraction",
