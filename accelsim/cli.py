@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 from pathlib import Path
@@ -45,8 +46,11 @@ def cmd_run(args) -> int:
     hw_over, wl_over = _overrides(args.set, workload=True)
     hw = load_hardware(args.hardware, hw_over)
     workload = load_workload(args.workload, wl_over, topology_form=getattr(args, "topology_form", None))
-    result = simulate(hw, workload, seed=args.seed, fidelity=args.fidelity,
-                      functional=args.functional, tensors=args.tensors, functional_vectors=args.functional_vectors)
+    from accelsim.progress import status
+
+    with status(f"accelsim: simulating {workload.name} on {hw.name}", enabled=not args.quiet):
+        result = simulate(hw, workload, seed=args.seed, fidelity=args.fidelity, functional=args.functional,
+                          tensors=args.tensors, functional_vectors=args.functional_vectors)
     if not args.quiet:
         print(result.layer_table())
         print()
@@ -86,6 +90,15 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_completion(args) -> int:
+    try:
+        import argcomplete
+    except ImportError:
+        raise InputError("needs argcomplete: pip install argcomplete", "completion") from None
+    print(argcomplete.shellcode(["accelsim"], shell=args.shell))
+    return 0
+
+
 def _require(module: str, extra: str) -> None:
     import importlib.util
 
@@ -120,7 +133,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="simulate a workload on a hardware config")
+    run = sub.add_parser(
+        "run", help="simulate a workload on a hardware config", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Simulate WORKLOAD on HW: print per-layer cycles, stalls and utilization and a summary "
+                    "(latency, energy, power, area); with -o, write layers, components and summary.json "
+                    "(with a units map). Progress shows on a terminal for runs past a second; -q silences it.",
+        epilog="examples:\n"
+               "  accelsim run hwconfigs/systolic_32x32.yaml workloads/resnet18.yaml\n"
+               "  accelsim run hwconfigs/isaac.yaml workloads/lenet5.yaml -o out/isaac_lenet --format csv,parquet,json\n"
+               "  accelsim run hwconfigs/systolic_32x32.yaml workloads/lenet5.yaml --set compute.rows=64 \\\n"
+               "      --set workload.defaults.batch=4 --set workload.layers.conv1.K=32\n"
+               "  accelsim run hwconfigs/eyeriss.yaml workloads/alexnet.yaml --fidelity fine --seed 3\n"
+               "  accelsim run hwconfigs/isaac.yaml workloads/lenet5.yaml --functional --functional-vectors 64\n"
+               "  accelsim run tests/data/scalesim/gemm_32x32_os/cfg_32x32_os.cfg "
+               "tests/data/scalesim/gemm_32x32_os/gemm_mnk.csv --gemm")
     run.add_argument("hardware", help="hardware config (.yaml, or a SCALE-Sim .cfg)")
     run.add_argument("workload", help="workload (.yaml, or a SCALE-Sim topology .csv)")
     run.add_argument("-o", "--output", type=Path, help="directory for layers.csv, components.csv, summary.json")
@@ -142,11 +168,31 @@ def build_parser() -> argparse.ArgumentParser:
                       help="read a SCALE-Sim topology CSV as Layer, M, N, K GEMMs (SCALE-Sim's -i gemm)")
     run.set_defaults(func=cmd_run)
 
-    check = sub.add_parser("check", help="validate a hardware config and print derived figures")
+    check = sub.add_parser(
+        "check", help="validate a hardware config and print derived figures",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Validate HW (every key typed and range-checked; unknown keys named) and print what it "
+                    "implies without simulating: array or tile geometry, buffers, DRAM bandwidth, peak "
+                    "ops/s, power and area per component, peak GOPS/W and GOPS/mm2.",
+        epilog="examples:\n"
+               "  accelsim check hwconfigs/isaac.yaml\n"
+               "  accelsim check hwconfigs/systolic_32x32.yaml --set compute.rows=64 --json\n"
+               "  accelsim check tests/data/scalesim/gemm_32x32_os/cfg_32x32_os.cfg")
     check.add_argument("hardware", help="hardware config (.yaml, or a SCALE-Sim .cfg)")
     check.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     check.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key")
     check.set_defaults(func=cmd_check)
+
+    completion = sub.add_parser("completion", help="print a shell completion script (bash, zsh or fish)",
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                description="Print a tab-completion script for accelsim (argcomplete's: the "
+                                            "shell asks accelsim's own parser, so it never drifts from the commands).",
+                                epilog="examples:\n"
+                                       "  accelsim completion bash > ~/.local/share/bash-completion/completions/accelsim\n"
+                                       "  accelsim completion zsh > ~/.zfunc/_accelsim    # with fpath+=~/.zfunc\n"
+                                       "  accelsim completion fish > ~/.config/fish/completions/accelsim.fish")
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"], help="the shell to complete in")
+    completion.set_defaults(func=cmd_completion)
 
     for module in PLUGINS:
         import importlib
@@ -157,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # the shell asking for completions (`accelsim completion SHELL`)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     _print_notices()
     try:

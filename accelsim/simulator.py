@@ -107,7 +107,8 @@ def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[
     summary = _summary(ctx, hw, wl, layers, end, seed, chip)
     components = _price(ctx, hw, layers, summary)
     summary["simpy_events"] = ctx.env.events
-    result = Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans)
+    result = Result(layers=layers, components=components, summary=summary, trace=ctx.tracer.spans,
+                    counters=ctx.tracer.counters)
     if data.frame is not None:
         from accelsim.functional import add_functional
 

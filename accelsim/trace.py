@@ -1,9 +1,12 @@
 """Chrome/Perfetto traces of a run: one track per component, every job a span, plus a track
-of layer spans. Load the JSON in https://ui.perfetto.dev or chrome://tracing.
+of layer spans; on systolic chips a `dram` track (each transfer on the DRAM link) and counter
+tracks of buffer occupancy and DRAM bandwidth; on pipelined chips flow arrows from each layer
+to its consumer. Load the JSON in https://ui.perfetto.dev or chrome://tracing.
 
 Format: the Trace Event Format's JSON object form, `{"traceEvents": [...]}`: `"ph": "M"`
 metadata naming the process and each track (thread), `"ph": "X"` complete events with `ts`
-and `dur` in microseconds (cycles / clock MHz) and the cycle counts in `args`.
+and `dur` in microseconds (cycles / clock MHz) and the cycle counts in `args`, `"ph": "C"`
+counter samples, `"ph": "s"`/`"f"` flow events.
 `accelsim trace HW WORKLOAD -o trace.json [--layer ...] [--component ...] [--start/--end]`.
 """
 
@@ -54,9 +57,52 @@ def chrome_trace(result, *, layers: Iterable[str] = (), components: Iterable[str
                        "ts": a / mhz, "dur": (b - a) / mhz,
                        "args": {"component": component, "layer": layer, "job": name, "start_cycle": a,
                                 "end_cycle": b, "cycles": b - a, **extra}})
+    if summary.get("execution") == "pipelined":
+        layer_spans = [(s, tids[t]) for s, t in zip(spans, tracks) if s[0] == LAYER_TRACK]
+        events += _flows(layer_spans, mhz)
+    counters = dict(getattr(result, "counters", None) or {})
+    bandwidth = _dram_bandwidth([s for s in result.trace if s[0] == "dram"], summary)
+    if bandwidth:
+        counters["dram bandwidth (GB/s)"] = bandwidth
+    for track, samples in counters.items():
+        if components and not any(fnmatchcase(track.split(" ")[0], p) for p in components):
+            continue
+        kept = [(c, v) for c, v in samples if (end is None or c < end)]
+        if start is not None:  # the value in force at the window's start, then the changes after it
+            before = [(c, v) for c, v in kept if c <= start]
+            kept = ([(start, before[-1][1])] if before else []) + [(c, v) for c, v in kept if c > start]
+        key = track[track.rfind("(") + 1:-1] if track.endswith(")") else "value"
+        events += [{"ph": "C", "pid": PID, "name": track, "ts": c / mhz, "args": {key: v}} for c, v in kept]
     return {"traceEvents": events, "displayTimeUnit": "ns",
             "otherData": {k: summary[k] for k in ("hardware", "workload", "clock_mhz", "cycles", "fidelity",
                                                   "seed", "accelsim_version") if k in summary}}
+
+
+def _flows(layer_spans: list[tuple], mhz: float) -> list[dict]:
+    """Flow arrows from each layer to the next one in the chain (its consumer), for pipelined
+    chips where they run at once: from inside the producer's span to the consumer's start."""
+    events = []
+    for i, ((producer, p_tid), (consumer, c_tid)) in enumerate(zip(layer_spans, layer_spans[1:]), start=1):
+        p_start, p_end, c_start = producer[3], producer[4], consumer[3]
+        at = min(max(c_start, p_start), p_end - 1) if p_end - p_start > 1 else p_start
+        common = {"pid": PID, "name": f"{producer[2]} -> {consumer[2]}", "cat": "dataflow", "id": i}
+        events.append({"ph": "s", "tid": p_tid, "ts": at / mhz, **common})
+        events.append({"ph": "f", "bp": "e", "tid": c_tid, "ts": c_start / mhz, **common})
+    return events
+
+
+def _dram_bandwidth(spans: list[tuple], summary: dict, bins: int = 256) -> list[tuple[int, float]]:
+    """DRAM bandwidth over time (GB/s, averaged over `bins` equal windows of the run): the link
+    moves data at its full rate while a transfer is on it."""
+    peak, cycles = summary.get("dram_gb_per_s"), int(summary.get("cycles", 0))
+    if not spans or not peak or cycles <= 0:
+        return []
+    width = max(1, -(-cycles // bins))
+    busy = [0] * (-(-cycles // width) + 1)
+    for _component, _name, _layer, a, b in spans:
+        for k in range(a // width, (b - 1) // width + 1):
+            busy[k] += min(b, (k + 1) * width) - max(a, k * width)
+    return [(k * width, round(peak * min(1.0, used / width), 6)) for k, used in enumerate(busy)]
 
 
 def _lanes(spans: list[tuple]) -> list[str]:
@@ -126,7 +172,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     hw_over, wl_over = _overrides(args.set, workload=True)
     hw = load_hardware(args.hardware, hw_over)
-    result = simulate(hw, load_workload(args.workload, wl_over), seed=args.seed, fidelity=args.fidelity, trace=True)
+    from accelsim.progress import status
+
+    workload = load_workload(args.workload, wl_over)
+    with status(f"accelsim: tracing {workload.name} on {hw.name}", enabled=not args.quiet):
+        result = simulate(hw, workload, seed=args.seed, fidelity=args.fidelity, trace=True)
     trace = chrome_trace(result, layers=args.layer, components=args.component, start=args.start, end=args.end)
     names = list(result.layers["layer"])
     if args.layer and not any(fnmatchcase(n, p) for n in names for p in args.layer):

@@ -10,6 +10,8 @@ both operands and for room in the ofmap buffer, and each wait is a stall with it
 
 from __future__ import annotations
 
+import math
+
 from accelsim.components.controller import Job, jobs_for
 from accelsim.components.mram import MRAM_STATS, MramWriter
 from accelsim.config.schema import HardwareConfig, Sram
@@ -60,9 +62,9 @@ class OperandBuffer(Component):
             yield from self.channel.reserve(self.hold(nbytes))
             start = int(self.env.now)
             if self.writer is None:
-                yield from self.channel.send(job, nbytes, reserve=False)
+                yield from self.channel.send(job, nbytes, reserve=False, label=(f"read {self.operand}", job.name))
             else:
-                arrival = yield from self.channel.link.serialize(nbytes)
+                arrival = yield from self.channel.link.serialize(nbytes, (f"read {self.operand}", job.name))
                 self.env.process(self._commit(job, nbytes, arrival))
             self.span("fill", job.name, start, int(self.env.now))
             self.count("write_bytes", nbytes, job.name)
@@ -109,10 +111,10 @@ class OfmapBuffer(Component):
                 if done > self.env.now:
                     yield self.env.timeout(done - int(self.env.now))
             if job.ofmap_read_bytes:
-                yield from link.serialize(job.ofmap_read_bytes)
+                yield from link.serialize(job.ofmap_read_bytes, ("read partial sums", job.name))
                 self.count("write_bytes", job.ofmap_read_bytes, job.name)
             start = int(self.env.now)
-            arrival = yield from link.serialize(job.ofmap_bytes)
+            arrival = yield from link.serialize(job.ofmap_bytes, ("write ofmap", job.name))
             self.span("drain", job.name, start, int(self.env.now))
             # The latency is pipelined: the next write starts while this one is in flight.
             self.env.process(self._release_at(job, arrival))
@@ -240,6 +242,8 @@ class SystolicChip:
         self.buffer_bytes = {"ifmap": mem.ifmap_sram.capacity_bytes, "filter": mem.filter_sram.capacity_bytes,
                              "ofmap": mem.ofmap_sram.capacity_bytes}
         self.peak_macs_per_cycle = hw.compute.rows * hw.compute.cols
+        if ctx.tracer.enabled:
+            _trace_memory(ctx, self.dram.link, (self.ifmap, self.filter, self.ofmap))
 
     def map(self, workload: Workload, stats=None, skip=None) -> list:
         """The mapping pass: one plan per layer (`skip` is a crossbar measure, unused here)."""
@@ -294,3 +298,18 @@ class SystolicChip:
             "sram_reads": int(layers["ifmap_sram_reads"].sum() + layers["filter_sram_reads"].sum()),
             "sram_writes": int(layers["ofmap_sram_writes"].sum()),
         }
+
+
+def _trace_memory(ctx: SimContext, link: Link, buffers) -> None:
+    """Tracing only: each DRAM transfer a span on a `dram` track (the link carries one at a
+    time, so they never overlap), and each buffer's occupancy as a counter track."""
+    tracer = ctx.tracer
+
+    def booked(start, end, nbytes, label):
+        if label is not None:
+            tracer.span("dram", label[0], label[1], math.ceil(start), math.ceil(end))
+
+    link.on_book = booked
+    for buffer in buffers:
+        track = f"{buffer.name} occupancy (B)"
+        buffer.channel.on_level = lambda cycle, level, track=track: tracer.counter(track, cycle, level)

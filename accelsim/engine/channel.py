@@ -32,10 +32,13 @@ class Link:
         self.busy_cycles = Fraction(0)
         self.bytes = 0
         self.transfers = 0
+        # tracing: called as on_book(start, end, nbytes, label) per transfer (exact fractions)
+        self.on_book = None
 
-    def book(self, nbytes: int) -> int:
+    def book(self, nbytes: int, label=None) -> int:
         """Queue `nbytes` behind what the link already carries, without waiting; returns the
-        cycle the last byte leaves (for senders that overlap the transfer with other work)."""
+        cycle the last byte leaves (for senders that overlap the transfer with other work).
+        `label` names the transfer for a tracer."""
         self.bytes += nbytes
         self.transfers += 1
         now = int(self.env.now)
@@ -47,11 +50,13 @@ class Link:
         duration = nbytes / self.bytes_per_cycle
         self.busy_until = start + duration
         self.busy_cycles += duration
+        if self.on_book is not None:
+            self.on_book(start, self.busy_until, nbytes, label)
         return math.ceil(self.busy_until)
 
-    def serialize(self, nbytes: int):
+    def serialize(self, nbytes: int, label=None):
         """Generator: wait until `nbytes` have left the sender; returns the arrival cycle."""
-        done = self.book(nbytes)
+        done = self.book(nbytes, label)
         if done > self.env.now:
             yield self.env.timeout(done - int(self.env.now))
         return done + self.latency
@@ -80,6 +85,7 @@ class Channel:
         self.capacity = capacity_bytes
         self.space = None if capacity_bytes is None else simpy.Container(env, capacity=capacity_bytes, init=0)
         self.queue = simpy.Store(env)
+        self.on_level = None  # tracing: called as on_level(cycle, bytes held) when the room taken changes
 
     def room(self, nbytes: int) -> int:
         """The bytes an item really holds: never more than the whole channel."""
@@ -90,17 +96,21 @@ class Channel:
         amount = self.room(nbytes)
         if self.space is not None and amount > 0:
             yield self.space.put(amount)
+            if self.on_level is not None:
+                self.on_level(int(self.env.now), self.space.level)
 
     def release(self, nbytes: int) -> None:
         amount = self.room(nbytes)
         if self.space is not None and amount > 0:
             self.space.get(amount)
+            if self.on_level is not None:
+                self.on_level(int(self.env.now), self.space.level)
 
-    def send(self, item, nbytes: int, reserve: bool = True):
+    def send(self, item, nbytes: int, reserve: bool = True, label=None):
         """Generator: (reserve,) serialise, and schedule the delivery; returns on serialisation."""
         if reserve:
             yield from self.reserve(nbytes)
-        arrival = yield from self.link.serialize(nbytes)
+        arrival = yield from self.link.serialize(nbytes, label)
         if arrival > self.env.now:
             self.env.process(self._deliver(item, arrival))
         else:

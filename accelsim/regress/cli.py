@@ -13,12 +13,17 @@ def add_parser(sub) -> None:
     p.add_argument("directory", type=Path, help="directory holding regress.yaml and the golden CSVs")
     p.add_argument("--update", action="store_true", help="rewrite the golden files with the current results")
     p.add_argument("-v", "--verbose", action="store_true", help="list changes within tolerance too")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it shows only on a terminal)")
     p.set_defaults(func=cmd_regress)
 
 
 def cmd_regress(args: argparse.Namespace) -> int:
+    from accelsim.progress import bar
     from accelsim.regress.compare import check
+    from accelsim.regress.suite import load_suite
 
-    report = check(args.directory, update=args.update)
+    pairs = load_suite(args.directory)
+    with bar(len(pairs), "regress", enabled=not args.quiet) as progress:
+        report = check(args.directory, update=args.update, progress=lambda name: progress.update(1))
     print(report.text(verbose=args.verbose))
     return 0 if report.ok else 1

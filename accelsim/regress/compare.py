@@ -80,9 +80,9 @@ def golden_frame(pair: Pair) -> pd.DataFrame:
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
-def check(directory: str | Path, *, update: bool = False, only: str | None = None) -> Report:
+def check(directory: str | Path, *, update: bool = False, only: str | None = None, progress=None) -> Report:
     """Run every pair of `directory/regress.yaml` (or just the pair named `only`);
-    with `update`, rewrite the goldens that differ."""
+    with `update`, rewrite the goldens that differ. `progress(name)` is called as each pair ends."""
     reports = []
     for pair in load_suite(directory):
         if only is not None and pair.name != only:
@@ -93,6 +93,8 @@ def check(directory: str | Path, *, update: bool = False, only: str | None = Non
             atomic_write_text(pair.golden, now.to_csv(index=False))
             report.updated = True
         reports.append(report)
+        if progress is not None:
+            progress(pair.name)
     return Report(reports, update=update)
 
 

@@ -27,15 +27,18 @@ class Result:
         (fraction); gops (GOP/s); energy_pj (pJ), energy_j (J), power_w (W), edp_j_s (J s),
         area_mm2 (mm2), gops_per_w, gops_per_mm2; chip-specific extras (DRAM bytes on systolic
         chips, crossbars_used and pipeline figures on crossbar chips); accelsim_version.
-    `trace`
-        (component, job, layer, start_cycle, end_cycle) per job, with `simulate(..., trace=True)`;
-        `accelsim.trace.chrome_trace(result)` turns it into a Perfetto trace.
+    `trace`, `counters`
+        with `simulate(..., trace=True)`: (component, job, layer, start_cycle, end_cycle) per
+        job (on systolic chips also each DRAM transfer, component `dram`), and counter samples
+        {track: [(cycle, value), ...]} (buffer occupancy in bytes);
+        `accelsim.trace.chrome_trace(result)` turns them into a Perfetto trace.
     """
 
     layers: pd.DataFrame
     components: pd.DataFrame
     summary: dict
     trace: list = field(default_factory=list)
+    counters: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         s = self.summary

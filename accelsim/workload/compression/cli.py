@@ -51,7 +51,10 @@ def cmd_compress(args: argparse.Namespace) -> int:
     if args.compression:
         workload = with_default_block(workload, args.compression)
     rng = np.random.default_rng(args.seed)
-    results = compress_workload(workload, weights, geometry, rng, label, args.distribution)
+    from accelsim.progress import status
+
+    with status(f"accelsim: compressing {workload.name}", enabled=not args.quiet):
+        results = compress_workload(workload, weights, geometry, rng, label, args.distribution)
     header = (f"Written by `accelsim compress` from {args.workload} (seed {args.seed}"
               f"{f', weights {args.weights}' if args.weights else ''}"
               f"{f', geometry {args.geometry}' if args.geometry else ''}).\n"
