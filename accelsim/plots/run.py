@@ -13,6 +13,12 @@ from accelsim.plots.base import (bytes_unit, colours, energy_unit, figure, group
                                  time_unit)
 
 
+def EngFormatter(**kwargs):
+    from matplotlib.ticker import EngFormatter as formatter
+
+    return formatter(**kwargs)
+
+
 def _layers(run) -> pd.DataFrame:
     return run if isinstance(run, pd.DataFrame) else run.layers
 
@@ -46,6 +52,7 @@ def plot_layers(run, *, title: str = ""):
     x = np.arange(len(layers))
     top = _stack(axs[0, 0], x, {c: layers[c].to_numpy(dtype=float) for c in latency})
     axs[0, 0].set_ylabel("cycles")
+    axs[0, 0].yaxis.set_major_formatter(EngFormatter(sep=""))
     if energy:
         unit, factor = energy_unit(float(layers[energy].sum(axis=1).max()))
         series = group_minor({c: layers[c].to_numpy(dtype=float) / factor for c in energy})
@@ -169,6 +176,7 @@ def plot_timeline(run, *, title: str = ""):
     ax.set_yticks(y, [str(n) for n in layers["layer"]], fontsize=7)
     ax.invert_yaxis()  # first layer on top
     ax.set_xlabel(xlabel)
+    ax.set_xlim(0, float(end.max()) * 1.02 if len(end) else 1)
     ax.grid(axis="x", alpha=0.3)
     overlap = bool((start[1:] < end[:-1] - 1e-12).any()) if len(layers) > 1 else False
     execution = summary.get("execution", "")
@@ -209,15 +217,26 @@ def plot_roofline(run, *, title: str = ""):
     roof = np.minimum(peak, bandwidth * xs) if bandwidth else np.full_like(xs, peak)
     ax.plot(xs, roof, color="black", lw=1.5, label="roof")
     ax.axhline(peak, ls=":", lw=1, color="grey")
-    ax.text(hi, peak, f"peak {peak:.4g} GOP/s ", ha="right", va="bottom", fontsize=7)
+    ax.text(lo * 1.15, peak * 1.08, f"peak {peak:.4g} GOP/s", ha="left", va="bottom", fontsize=7)
     if bandwidth:
         ridge = peak / bandwidth
         ax.axvline(ridge, ls=":", lw=1, color="grey")
         ax.text(ridge, peak / 30, f" DRAM {bandwidth:.4g} GB/s\n ridge {ridge:.3g} op/B", fontsize=7)
     ax.scatter(points["ops_per_byte"], points["gops"], s=24, color=colours(1)[0], zorder=3, label="layers")
+    # layers of one shape sit on one spot: one label per spot (within ~25 % on both axes), "first +k"
+    spots: list[list] = []
     for row in points.itertuples():
-        ax.annotate(str(row.layer), (row.ops_per_byte, row.gops), xytext=(3, 3), textcoords="offset points",
-                    fontsize=6)
+        here = np.log10([row.ops_per_byte, row.gops])
+        spot = next((s for s in spots if np.abs(np.log10([s[0].ops_per_byte, s[0].gops]) - here).max() < 0.1), None)
+        if spot is None:
+            spots.append([row])
+        else:
+            spot.append(row)
+    for i, rows in enumerate(sorted(spots, key=lambda rows: rows[0].ops_per_byte)):
+        text = str(rows[0].layer) + (f" +{len(rows) - 1}" if len(rows) > 1 else "")
+        # neighbours alternate above and below their points, so their labels do not collide
+        ax.annotate(text, (rows[0].ops_per_byte, rows[0].gops), xytext=(4, 4 if i % 2 else -10),
+                    textcoords="offset points", fontsize=6)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
@@ -288,7 +307,10 @@ def plot_compare(a, b, *, names: tuple[str, str] = ("A", "B"), title: str = ""):
         ax.set_ylabel(ylabel)
         layer_axis(ax, table["layer"])
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=7, loc="upper left")
+        highest = float(np.nanmax(table[[f"{stat} {n}" for n in names]].to_numpy())) / scale
+        ax.set_ylim(0, 1.25 * highest if highest > 0 else 1)  # headroom for the legend
+        ax.yaxis.set_major_formatter(EngFormatter(sep=""))  # 400k, not 400000
+        ax.legend(fontsize=7, loc="upper left", ncols=2)
     stats = [(key, text) for key, text in COMPARED if a.summary.get(key) and b.summary.get(key) is not None]
     ratios = [float(b.summary[key]) / float(a.summary[key]) for key, _ in stats]
     bars = ratio_ax.barh(np.arange(len(stats)), ratios, color="0.6")  # neutral: blue/orange name the runs above

@@ -25,7 +25,10 @@ EXACT = {
     "max_abs_error": "output LSB", "rmse": "output LSB", "snr_db": "dB", "injected_bit_flips": "bits",
 }
 SUFFIXES = (("_cycles", "cycles"), ("_cycle", "cycles"), ("_bytes", "B"), ("_pj", "pJ"), ("_mm2", "mm2"),
-            ("_w", "W"), ("_ns", "ns"), ("_sram_reads", "elements"), ("_sram_writes", "elements"))
+            ("_w", "W"), ("_ns", "ns"), ("_sram_reads", "elements"), ("_sram_writes", "elements"),
+            # other counts of actions: the action is the unit (cell_writes: cell writes)
+            ("_writes", "writes"), ("_reads", "reads"), ("_ops", "ops"), ("_conversions", "conversions"),
+            ("_macs", "MAC"))
 PREFIXES = (("stall_", "cycles"), ("energy_pj_", "pJ"))
 NOT_NUMBERS = {"layer", "type", "unit", "hardware", "workload", "fidelity", "execution", "accelsim_version",
                "pipeline_bound_by", "time_multiplexed", "point", "key", "status", "error"}
