@@ -147,11 +147,9 @@ def translate_scalesim_cfg(text: str, source: str) -> dict:
         for op in ("ifmap", "filter"):
             if bank_bw[op] is None:  # SCALE-Sim would crash; use Bandwidth, as its v2 did
                 bank_bw[op] = ofmap_bw
-        dram = {"bandwidth_bytes_per_cycle": float(ofmap_bw), "latency_ns": 0.0}
-        for op in ("Ifmap", "Filter"):  # TEMPORARY until memory.model: scalesim lands
-            if cfg.has("layout", f"{op}SRAMBankBandwidth"):
-                unused.append((cfg.where("layout", f"{op}SRAMBankBandwidth"),
-                               "accelsim's native memory model has one DRAM link at Bandwidth"))
+        dram = {"bandwidth_bytes_per_cycle": float(ofmap_bw), "latency_ns": 0.0,
+                "ifmap_bandwidth_bytes_per_cycle": float(bank_bw["ifmap"]),
+                "filter_bandwidth_bytes_per_cycle": float(bank_bw["filter"])}
     else:
         dram = {"bandwidth_bytes_per_cycle": "unlimited", "latency_ns": 0.0}
         for key in ("Bandwidth",):
@@ -211,6 +209,7 @@ def translate_scalesim_cfg(text: str, source: str) -> dict:
         "execution": "layer_by_layer",
         "compute": compute,
         "memory": {
+            "model": "scalesim",
             "ifmap_sram": sram["ifmap"],
             "filter_sram": sram["filter"],
             "ofmap_sram": sram["ofmap"],

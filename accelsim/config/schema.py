@@ -96,6 +96,12 @@ class Dram(Model):
         description="bytes per reference-clock cycle; 'unlimited' = SCALE-Sim's CALC mode (never stalls)"
     )
     latency_ns: float = Field(default=0.0, ge=0, description="access latency added to every transfer")
+    ifmap_bandwidth_bytes_per_cycle: float | None = Field(
+        default=None, gt=0, description="memory.model scalesim: the ifmap channel (SCALE-Sim [layout] "
+        "IfmapSRAMBankBandwidth); null: bandwidth_bytes_per_cycle")
+    filter_bandwidth_bytes_per_cycle: float | None = Field(
+        default=None, gt=0, description="memory.model scalesim: the filter channel (SCALE-Sim [layout] "
+        "FilterSRAMBankBandwidth); null: bandwidth_bytes_per_cycle")
     energy_pj_per_byte: float = Field(default=DRAM_PJ_PER_BYTE, ge=0, description="read or write one byte")
 
     @model_validator(mode="after")
@@ -107,10 +113,27 @@ class Dram(Model):
 
 
 class Memory(Model):
+    model: Literal["native", "scalesim"] = Field(
+        default="native", description="native: accelsim's buffers on one shared DRAM link; scalesim: SCALE-Sim "
+        "3.0.0's memory system (three DRAM channels, half-buffer prefetch; docs/scalesim.md)")
+    reproduce_stall_bug: bool = Field(
+        default=True, description="memory.model scalesim: add each prefetch wait twice, and let an early "
+        "prefetch shorten a row, as SCALE-Sim 3.0.0 does; false: each wait once")
     ifmap_sram: Sram = Field(description="input-activation buffer")
     filter_sram: Sram = Field(description="weight buffer")
     ofmap_sram: Sram = Field(description="output-activation buffer")
     dram: Dram = Field(description="off-chip memory interface")
+
+    @model_validator(mode="after")
+    def _scalesim_words(self):
+        if self.model != "scalesim" or self.dram.bandwidth_bytes_per_cycle == "unlimited":
+            return self
+        for key in ("bandwidth_bytes_per_cycle", "ifmap_bandwidth_bytes_per_cycle", "filter_bandwidth_bytes_per_cycle"):
+            value = getattr(self.dram, key)
+            if value is not None and (value != int(value) or value < 1):
+                raise ValueError(f"dram.{key} must be a whole number of words per cycle (>= 1) with model "
+                                 f"scalesim, got {value}")
+        return self
 
 
 class StaticPower(Model):

@@ -8,6 +8,10 @@ from accelsim.engine.context import SimContext
 
 def build_chip(ctx: SimContext, hw: HardwareConfig):
     family = hw.compute.type
+    if family == "systolic" and hw.memory.model == "scalesim":
+        from accelsim.components.scalesim_chip import ScaleSimChip
+
+        return ScaleSimChip(ctx, hw)
     if family == "systolic":
         from accelsim.components.systolic import SystolicChip
 

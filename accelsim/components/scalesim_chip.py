@@ -1,0 +1,136 @@
+"""A systolic chip with SCALE-Sim 3.0.0's memory system (`memory.model: scalesim`).
+
+Same array, buffers and compute timing as `SystolicChip`; the memory system is SCALE-Sim's:
+three independent DRAM channels (ifmap and filter at their own bandwidths, ofmap at the main
+one), double-buffered half-buffer prefetch, partial sums written out, and every layer on its
+own (each starts with empty buffers and ends when its outputs have drained). The per-layer
+figures come from an address-stream model of SCALE-Sim's buffers
+(accelsim/kernels/scalesim_memory.py), so they equal SCALE-Sim's report cycle for cycle.
+
+Words are one element (SCALE-Sim's 1-byte words for 8-bit layers); byte counts multiply by
+the layer's word size. Pooling layers (which SCALE-Sim does not have) run on the vector unit
+with the native closed form and no stalls. A depthwise layer is SCALE-Sim's one layer per
+channel: all channels are alike, so one is simulated and its figures counted `groups` times.
+"""
+
+from __future__ import annotations
+
+from accelsim.components.systolic import STALL_CAUSES, PEArray, SystolicChip
+from accelsim.kernels.scalesim_memory import simulate_layer
+from accelsim.workload.mapping.scalesim_demand import operand_matrices, prefetch_orders
+
+SCALESIM_COLUMNS = ("scalesim_copies", "scalesim_total_cycles", "scalesim_stall_cycles",
+                    "scalesim_total_cycles_incl_prefetch",
+                    *(f"scalesim_{b}_sram_{e}" for b in ("ifmap", "filter", "ofmap") for e in ("start", "stop")),
+                    *(f"scalesim_{b}_dram_{e}" for b in ("ifmap", "filter", "ofmap") for e in ("start", "stop", "words")))
+
+
+def scalesim_layer(layer, hw) -> dict:
+    """SCALE-Sim's report figures for one group of `layer` on `hw` (per-layer isolation)."""
+    array, mem = hw.compute, hw.memory
+    ab, wb = -(-layer.act_bits // 8), -(-layer.weight_bits // 8)
+    ops = operand_matrices(layer)
+    sizes = (mem.ifmap_sram.capacity_bytes // ab, mem.filter_sram.capacity_bytes // wb,
+             mem.ofmap_sram.capacity_bytes // ab)
+    dram = mem.dram
+    if dram.bandwidth_bytes_per_cycle == "unlimited":  # SCALE-Sim's CALC mode
+        bandwidths, prefetch = None, None
+    else:
+        main = dram.bandwidth_bytes_per_cycle
+        ifmap_bw = dram.ifmap_bandwidth_bytes_per_cycle or main
+        filter_bw = dram.filter_bandwidth_bytes_per_cycle or main
+        bandwidths = (int(ifmap_bw) // ab or 1, int(filter_bw) // wb or 1, int(main) // ab or 1)
+        prefetch = prefetch_orders(ops, array.rows, array.cols, array.dataflow)
+    return simulate_layer(ops.ifmap, ops.filter.shape[1], array.dataflow, array.rows, array.cols, sizes=sizes,
+                          bandwidths=bandwidths, words=(ops.ifmap_words, ops.filter_words), prefetch=prefetch,
+                          stall_bug=mem.reproduce_stall_bug)
+
+
+class ScaleSimChip(SystolicChip):
+    """`SystolicChip`'s components and mapping with SCALE-Sim's memory system in the run pass."""
+
+    def run(self, plans) -> tuple[list[dict], int]:
+        self.array = PEArray(self.ctx, self.ifmap, self.filter, self.ofmap, {})
+        rows, now = [], 0
+        for plan in plans:
+            row = self._layer(plan, now)
+            rows.append(row)
+            now = row["end_cycle"]
+        return rows, now
+
+    def _layer(self, plan, start: int) -> dict:
+        layer, name = plan.layer, plan.layer.name
+        ab, wb = plan.word_bytes
+        copies = plan.groups if plan.unit == "pe_array" else 1
+        stall = dict.fromkeys(STALL_CAUSES, 0)
+        extra = dict.fromkeys(SCALESIM_COLUMNS, 0)
+        if plan.unit == "pe_array":
+            one = scalesim_layer(layer, self.hw)
+            cycles = one["total_cycles"] * copies
+            for buffer, value in one["stall_by_buffer"].items():
+                stall[f"{buffer}_dram"] = value * copies
+            (i0, i1, iw), (f0, f1, fw), (o0, o1, ow) = one["dram"]
+            reads = {"ifmap": iw * copies * ab, "filter": fw * copies * wb}
+            writes = ow * copies * ab
+            extra.update({
+                "scalesim_copies": copies, "scalesim_total_cycles": one["total_cycles"],
+                "scalesim_stall_cycles": one["stall_cycles"],
+                "scalesim_total_cycles_incl_prefetch": one["total_cycles_incl_prefetch"],
+                **{f"scalesim_{b}_sram_{e}": one["sram"][i][j] for i, b in enumerate(("ifmap", "filter", "ofmap"))
+                   for j, e in enumerate(("start", "stop"))},
+                **{f"scalesim_{b}_dram_{e}": one["dram"][i][j] for i, b in enumerate(("ifmap", "filter", "ofmap"))
+                   for j, e in enumerate(("start", "stop", "words"))},
+            })
+            # SCALE-Sim's stall sum can differ from the per-buffer split only by its bug's
+            # negative waits; the split is what the array waited on, the total is SCALE-Sim's.
+            total_stall = one["stall_cycles"] * copies
+        else:
+            cycles = plan.compute_cycles
+            reads = {"ifmap": plan.dram_read_bytes.get("ifmap", 0), "filter": 0}
+            writes = plan.dram_write_bytes.get("ofmap", 0)
+            total_stall = 0
+        self._count(plan, cycles, stall, reads, writes)
+        on_array = plan.unit == "pe_array"
+        return {
+            "layer": name, "type": layer.kind, "unit": plan.unit,
+            "macs": plan.workload_macs, "executed_macs": layer.macs, "folds": plan.folds,
+            "compute_cycles": plan.compute_cycles, "stall_cycles": total_stall,
+            "cycles": cycles, "start_cycle": start, "end_cycle": start + cycles,
+            "utilization": layer.macs / (cycles * plan.pes) if cycles and on_array else 0.0,
+            "mapping_efficiency": plan.used_pes / (plan.folds * plan.pes) if on_array else 0.0,
+            **{f"stall_{c}": v for c, v in stall.items()},
+            "ifmap_sram_reads": plan.sram_reads.get("ifmap", 0),
+            "filter_sram_reads": plan.sram_reads.get("filter", 0),
+            "ofmap_sram_writes": plan.sram_writes.get("ofmap", 0),
+            "dram_read_bytes": reads["ifmap"] + reads["filter"],
+            "dram_write_bytes": writes,
+            "dram_ifmap_read_bytes": reads["ifmap"], "dram_filter_read_bytes": reads["filter"],
+            **extra,
+        }
+
+    def _count(self, plan, cycles: int, stall: dict, reads: dict, writes: int) -> None:
+        """The same statistics the native run pass counts, for the energy pass."""
+        name, array = plan.layer.name, self.array
+        ab, wb = plan.word_bytes
+        self.dram.count("read_bytes", reads["ifmap"] + reads["filter"], name)
+        self.dram.count("write_bytes", writes, name)
+        self.ifmap.count("write_bytes", reads["ifmap"], name)
+        self.filter.count("write_bytes", reads["filter"], name)
+        self.ofmap.count("read_bytes", writes, name)
+        self.ifmap.count("read_bytes", plan.sram_reads.get("ifmap", 0) * ab, name)
+        self.filter.count("read_bytes", plan.sram_reads.get("filter", 0) * wb, name)
+        self.ofmap.count("write_bytes", plan.sram_writes.get("ofmap", 0) * ab, name)
+        active = round(plan.macs * plan.density)
+        array.count("macs", active, name)
+        array.count("gated_macs", plan.macs - active, name)
+        array.count("decode_ops", plan.decode_ops, name)
+        array.vector.count("vector_ops", plan.layer.pool_ops, name)
+        array.count("busy_cycles", cycles, name)
+        array.count("compute_cycles", plan.compute_cycles, name)
+        array.count("folds", plan.folds, name)
+        for cause, value in stall.items():
+            if value:
+                array.count(f"stall_{cause}", value, name)
+
+    def summary_extras(self, layers) -> dict:
+        return {**super().summary_extras(layers), "memory_model": "scalesim"}

@@ -1,0 +1,465 @@
+"""SCALE-Sim 3.0.0's memory system as an address-stream model (one layer).
+
+The array issues one demand row per cycle (accelsim/workload/mapping/scalesim_demand.py). Each
+input operand has a double-buffered read buffer in front of its own DRAM channel, the output a
+write buffer draining to a third; the array stops while any buffer is not ready. The kernel walks
+the demand rows once and keeps only the buffers' state: no per-cycle trace is built.
+
+Read buffer, USER bandwidth (SCALE-Sim's read_buffer.py):
+- The prefetch order is cut into hashed lines of `eps = ceil(words / 100)` requests (duplicates
+  kept in the count); there are n // eps + 1 lines. The active window holds
+  A = ceil(active / eps) lines, and a prefetch slides it by P = ceil(prefetch / eps) lines,
+  circularly, so a stream that comes back (another column fold) fetches its data again.
+- The first demand fills the active half for free: ceil(active / bw) DRAM rows issued before
+  cycle 0 (visible only in "Total Cycles (incl. prefetch)").
+- A demanded address outside the window triggers a prefetch: ceil(prefetch / bw) rows of bw
+  words, issued one a cycle after the previous prefetch completes; DRAM reads count every row
+  in full. The demand waits until the prefetch completes. SCALE-Sim adds that wait to the row's
+  offset twice when it is positive and once (shortening the row) when it is negative
+  (read_buffer.py, `service_reads`); `stall_bug=1` reproduces this, 0 adds a positive wait once.
+
+Read buffer, CALC (read_buffer_estimate_bw.py): misses are collected, duplicates dropped, into
+sets of floor(words / 100) addresses; 50 live sets are the active half. When the 50 sets after
+the window are complete, the window moves on by 50 sets, dropping the oldest. DRAM reads are the
+addresses collected; DRAM never stalls.
+
+Write buffer (write_buffer.py): outputs fill lines of `bw` words. When more than half the buffer
+is occupied, the lines so far (the partial one too) start draining, ceil(half / bw) lines, one a
+cycle; a full buffer waits for the drain. DRAM writes count whole lines except the unused end of
+a drain's last line. At the end everything left drains.
+
+Per row: the row's cycle is its index plus the stalls so far; the stall added is the largest of
+the three buffers' waits (SCALE-Sim's double_buffered_scratchpad_mem.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from accelsim.kernels._numba import njit
+
+# user read-buffer state slots
+U_L, U_A, U_P, U_START, U_LAST, U_ACCESS, U_BW, U_ROWS, U_INIT, U_STEP, U_DSTART, U_DSTOP, U_READY, U_BUG = range(14)
+# calc read-buffer state slots
+C_ITEMS, C_CUR, C_CNT, C_RSTART, C_REND, C_PFSTART, C_PFEND, C_LSTART, C_LEND, C_FIRST, C_SEEN, C_DONE, \
+    C_ACCESS, C_BW, C_DSTART, C_DSTOP, C_TRACE = range(17)
+# write-buffer state slots
+W_TOTAL, W_DRAIN, W_BW, W_FREE, W_IDX, W_LINES, W_DSTART_LINE, W_DRAIN_END, W_ACCESS, W_DSTART, W_DSTOP, \
+    W_TRACE = range(12)
+BIG = 1 << 62
+
+
+@njit()
+def _user_hit(st, ptr, lines, addr):
+    if addr >= ptr.size - 1:
+        return True  # never prefetched: SCALE-Sim would spin forever; treat as present
+    lo, hi = ptr[addr], ptr[addr + 1]
+    if lo == hi:
+        return True
+    n, a, start = st[U_L], st[U_A], st[U_START]
+    if a >= n:
+        return True
+    for i in range(lo, hi):
+        if (lines[i] - start) % n < a:
+            return True
+    return False
+
+
+@njit()
+def _user_read_row(st, ptr, lines, row, cycle):
+    """Cycle at which the row's reads are served (the buffer's hit latency is 1)."""
+    if st[U_READY] == 0:
+        st[U_READY] = 1
+        st[U_ACCESS] += st[U_INIT] * st[U_BW]
+        st[U_DSTART] = cycle - st[U_INIT]
+        st[U_LAST] = cycle - 1
+        st[U_DSTOP] = cycle - 1
+    offset = 1
+    for addr in row:
+        if addr < 0:
+            continue
+        while not _user_hit(st, ptr, lines, addr):
+            st[U_START] = (st[U_START] + st[U_P]) % st[U_L]
+            st[U_ACCESS] += st[U_STEP] * st[U_BW]
+            st[U_LAST] = st[U_LAST] + st[U_STEP] + 1
+            if st[U_LAST] > st[U_DSTOP]:
+                st[U_DSTOP] = st[U_LAST]
+            wait = st[U_LAST] - (cycle + offset)
+            if st[U_BUG]:
+                offset += wait
+                if wait > 0:
+                    offset += wait
+            elif wait > 0:
+                offset += wait
+    return cycle + offset
+
+
+@njit()
+def _calc_prefetch(st, cycles):
+    """Record one prefetch's trace rows: `cycles` rows from the last start, served a cycle later."""
+    first = st[C_LSTART] + 1
+    last = st[C_LSTART] + cycles
+    if st[C_TRACE] == 0:
+        st[C_TRACE] = 1
+        st[C_DSTART] = first
+    st[C_DSTOP] = last
+
+
+@njit()
+def _calc_read_row(st, set_of, row, cycle):
+    for addr in row:
+        if addr < 0:
+            continue
+        if st[C_SEEN] == 0:
+            st[C_SEEN] = 1
+            st[C_FIRST] = cycle
+        s = set_of[addr]
+        if s >= st[C_RSTART] and s <= st[C_CUR]:
+            continue  # in a live set, or already collected in the current one
+        set_of[addr] = st[C_CUR]
+        st[C_ACCESS] += 1
+        st[C_CNT] += 1
+        if st[C_CNT] == st[C_ITEMS]:
+            st[C_CNT] = 0
+            st[C_CUR] += 1
+            if st[C_CUR] == st[C_REND] + 1:
+                if st[C_DONE] == 0:
+                    st[C_LEND] = st[C_FIRST] - 2
+                    need = -(-(50 * st[C_ITEMS]) // st[C_BW])
+                    st[C_LSTART] = st[C_LEND] - need + 1
+                    _calc_prefetch(st, need)
+                    st[C_PFSTART] = st[C_REND] + 1
+                    st[C_PFEND] = st[C_PFSTART] + 49
+                    st[C_DONE] = 1
+                else:
+                    _calc_prefetch(st, st[C_LEND] - st[C_LSTART] + 1)
+                    st[C_PFSTART] += 50
+                    st[C_PFEND] += 50
+                st[C_RSTART] += 50
+                st[C_REND] += 50
+                st[C_LSTART] = st[C_LEND] + 1
+                st[C_LEND] = cycle
+    return cycle + 1
+
+
+@njit()
+def _calc_finish(st):
+    if st[C_CNT] == 0:
+        st[C_CUR] -= 1
+    if st[C_DONE] == 0:
+        st[C_LEND] = -2
+        need = -(-((st[C_CUR] + 1) * st[C_ITEMS]) // st[C_BW])
+        st[C_LSTART] = st[C_LEND] - need + 1
+        _calc_prefetch(st, need)
+    else:
+        _calc_prefetch(st, st[C_LEND] - st[C_LSTART] + 1)
+
+
+@njit()
+def _drain(st, fills, start_cycle):
+    per = -(-st[W_DRAIN] // st[W_BW])
+    first = st[W_DSTART_LINE]
+    end = min(first + per, st[W_LINES])
+    n = end - first
+    if n <= 0:
+        return st[W_DRAIN_END]
+    data = n * st[W_BW] - (st[W_BW] - fills[end - 1])
+    st[W_ACCESS] += data
+    if st[W_TRACE] == 0:
+        st[W_TRACE] = 1
+        st[W_DSTART] = start_cycle
+        st[W_DSTOP] = start_cycle + n - 1
+    else:
+        st[W_DSTART] = min(st[W_DSTART], start_cycle)
+        st[W_DSTOP] = max(st[W_DSTOP], start_cycle + n - 1)
+    st[W_FREE] += data
+    st[W_DSTART_LINE] = end
+    return start_cycle + n - 1
+
+
+@njit()
+def _close_line(st, fills):
+    if st[W_IDX] > 0:
+        fills[st[W_LINES]] = st[W_IDX]
+        st[W_LINES] += 1
+        st[W_IDX] = 0
+
+
+@njit()
+def _write_row(st, fills, row, cycle):
+    current = cycle
+    for addr in row:
+        if addr < 0:
+            continue
+        st[W_IDX] += 1
+        st[W_FREE] -= 1
+        if st[W_IDX] == st[W_BW]:
+            _close_line(st, fills)
+        if current < st[W_DRAIN_END]:
+            if st[W_FREE] <= 0:
+                current = st[W_DRAIN_END]
+        elif st[W_FREE] < st[W_TOTAL] - st[W_DRAIN]:
+            _close_line(st, fills)
+            st[W_DRAIN_END] = _drain(st, fills, current)
+    return current
+
+
+@njit()
+def _write_finish(st, fills, cycle):
+    _close_line(st, fills)
+    while st[W_DSTART_LINE] < st[W_LINES]:
+        st[W_DRAIN_END] = _drain(st, fills, cycle)
+        cycle = st[W_DRAIN_END] + 1
+
+
+@njit()
+def _first_last(row, served, first_last):
+    for addr in row:
+        if addr >= 0:
+            if first_last[0] == BIG:
+                first_last[0] = served
+            first_last[1] = served
+            return
+
+
+@njit()
+def _run(ifd, fid, ofd, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes):
+    stall = 0
+    served_max = -BIG
+    out = 0
+    for i in range(ofd.shape[0]):
+        cycle = i + stall
+        if user:
+            ia = _user_read_row(ist, iptr, ilines, ifd[i], cycle)
+            fa = _user_read_row(fst, fptr, flines, fid[i], cycle)
+        else:
+            ia = _calc_read_row(ist, iset, ifd[i], cycle)
+            fa = _calc_read_row(fst, fset, fid[i], cycle)
+        out = _write_row(wst, fills, ofd[i], cycle)
+        _first_last(ifd[i], ia, sram[0])
+        _first_last(fid[i], fa, sram[1])
+        _first_last(ofd[i], out, sram[2])
+        si, sf, so = ia - cycle - 1, fa - cycle - 1, out - cycle
+        add = max(si, sf, so)
+        if add > 0:  # the buffer that held the array up
+            causes[0 if add == si else (1 if add == sf else 2)] += add
+        stall += add
+        if out > served_max:
+            served_max = out
+    if not user:
+        _calc_finish(ist)
+        _calc_finish(fst)
+    _write_finish(wst, fills, out)
+    return stall, served_max
+
+
+@njit()
+def _block(df, operand, fr, fc, R, C, T, M, K, N):
+    """One fold's block of one operand: (prefix, rows, valid rows, valid cols, skew, flip, swap, i0, j0).
+
+    Block element (r, c) is source element (i0 + r, j0 + c), or (i0 + c, j0 + r) when `swap`; a
+    flipped block is padded to `rows` rows and read bottom-up. See scalesim_demand.py's table."""
+    if df == 0:  # os
+        if operand == 0:
+            return 0, T, T, min(R, M - fr * R), True, False, True, fr * R, 0
+        if operand == 1:
+            return 0, T, T, min(C, N - fc * C), True, False, False, 0, fc * C
+        return T - 1, R, min(R, M - fr * R), min(C, N - fc * C), True, True, False, fr * R, fc * C
+    if df == 1:  # ws
+        if operand == 0:
+            return R, T, T, min(R, K - fr * R), True, False, False, 0, fr * R
+        if operand == 1:
+            return 0, R, min(R, K - fr * R), min(C, N - fc * C), False, True, False, fr * R, fc * C
+        return 2 * R - 1, T, T, min(C, N - fc * C), True, False, False, 0, fc * C
+    if operand == 0:  # is
+        return 0, R, min(R, K - fr * R), min(C, M - fc * C), False, True, True, fc * C, fr * R
+    if operand == 1:
+        return R, T, T, min(R, K - fr * R), True, False, True, fr * R, 0
+    return 2 * R - 1, T, T, min(C, M - fc * C), True, False, True, fc * C, 0
+
+
+@njit()
+def _fill_row(buf, tau, blk, operand, ifmat, K, N):
+    """Write one demand row's addresses (valid entries only, in column order) into `buf`."""
+    prefix, rows, valid_rows, valid_cols, skew, flip, swap, i0, j0 = blk
+    n = 0
+    if skew:
+        lo = max(0, tau - prefix - rows + 1)
+        hi = min(valid_cols - 1, tau - prefix)
+    else:
+        lo, hi = 0, valid_cols - 1
+        if tau - prefix < 0 or tau - prefix >= rows:
+            hi = -1
+    for c in range(lo, hi + 1):
+        r = tau - prefix - c if skew else tau - prefix
+        if flip:
+            r = rows - 1 - r
+            if r >= valid_rows:
+                continue
+        if swap:
+            i, j = i0 + c, j0 + r
+        else:
+            i, j = i0 + r, j0 + c
+        if operand == 0:
+            addr = ifmat[i, j]
+            if addr < 0:
+                continue
+        elif operand == 1:
+            addr = j * K + i
+        else:
+            addr = i * N + j
+        buf[n] = addr
+        n += 1
+    return n
+
+
+@njit()
+def _run_stream(df, R, C, T, rf, cf, M, K, N, ifmat, user, ist, iptr, ilines, fst, fptr, flines, iset, fset,
+                wst, fills, sram, causes):
+    """`_run` with the demand rows generated fold by fold instead of read from matrices."""
+    per_fold = T + R + C - 2 if df == 0 else 2 * R + C + T - 2
+    width = max(R, C)
+    ibuf = np.empty(width, dtype=np.int64)
+    fbuf = np.empty(width, dtype=np.int64)
+    obuf = np.empty(width, dtype=np.int64)
+    stall = 0
+    served_max = -BIG
+    out = 0
+    i = 0
+    for fc in range(cf):
+        for fr in range(rf):
+            bi = _block(df, 0, fr, fc, R, C, T, M, K, N)
+            bf = _block(df, 1, fr, fc, R, C, T, M, K, N)
+            bo = _block(df, 2, fr, fc, R, C, T, M, K, N)
+            for tau in range(per_fold):
+                cycle = i + stall
+                ni = _fill_row(ibuf, tau, bi, 0, ifmat, K, N)
+                nf = _fill_row(fbuf, tau, bf, 1, ifmat, K, N)
+                no = _fill_row(obuf, tau, bo, 2, ifmat, K, N)
+                if user:
+                    ia = _user_read_row(ist, iptr, ilines, ibuf[:ni], cycle)
+                    fa = _user_read_row(fst, fptr, flines, fbuf[:nf], cycle)
+                else:
+                    ia = _calc_read_row(ist, iset, ibuf[:ni], cycle)
+                    fa = _calc_read_row(fst, fset, fbuf[:nf], cycle)
+                out = _write_row(wst, fills, obuf[:no], cycle)
+                _first_last(ibuf[:ni], ia, sram[0])
+                _first_last(fbuf[:nf], fa, sram[1])
+                _first_last(obuf[:no], out, sram[2])
+                si, sf, so = ia - cycle - 1, fa - cycle - 1, out - cycle
+                add = max(si, sf, so)
+                if add > 0:
+                    causes[0 if add == si else (1 if add == sf else 2)] += add
+                stall += add
+                if out > served_max:
+                    served_max = out
+                i += 1
+    if not user:
+        _calc_finish(ist)
+        _calc_finish(fst)
+    _write_finish(wst, fills, out)
+    return stall, served_max
+
+
+def _user_state(order: np.ndarray, words: int, size: int, bw: int, stall_bug: bool):
+    """State and address -> hashed-line lookup of a USER-mode read buffer."""
+    active = -(-size // 2)
+    prefetch = size - active
+    eps = -(-size // 100)
+    valid = order[order >= 0]
+    n_lines = valid.size // eps + 1
+    a = min(-(-active // eps), n_lines)
+    p = min(-(-prefetch // eps), n_lines - a)
+    line = np.arange(valid.size, dtype=np.int64) // eps
+    pairs = np.unique(valid * n_lines + line)
+    addrs, lines = np.divmod(pairs, n_lines)
+    ptr = np.zeros(words + 1, dtype=np.int64)
+    np.add.at(ptr, addrs + 1, 1)
+    ptr = np.cumsum(ptr)
+    rows = -(-order.size // bw)
+    st = np.zeros(14, dtype=np.int64)
+    st[U_L], st[U_A], st[U_P], st[U_BW], st[U_ROWS] = n_lines, a, p, bw, rows
+    st[U_INIT] = min(-(-active // bw), rows)
+    st[U_STEP] = -(-prefetch // bw)
+    st[U_BUG] = 1 if stall_bug else 0
+    return st, ptr, lines.astype(np.int64)
+
+
+def _calc_state(size: int, bw: int):
+    st = np.zeros(17, dtype=np.int64)
+    st[C_ITEMS] = max(size // 100, 1)
+    st[C_REND] = 49
+    st[C_LSTART], st[C_LEND] = -2, -1
+    st[C_BW] = bw
+    return st
+
+
+def _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, ofmap_words):
+    user = bandwidths is not None
+    if user:
+        ist, iptr, ilines = _user_state(prefetch[0], words[0], sizes[0], bandwidths[0], stall_bug)
+        fst, fptr, flines = _user_state(prefetch[1], words[1], sizes[1], bandwidths[1], stall_bug)
+        iset = fset = np.zeros(1, dtype=np.int64)
+        out_bw = bandwidths[2]
+    else:
+        ist, fst = _calc_state(sizes[0], 10), _calc_state(sizes[1], 10)
+        iptr = ilines = fptr = flines = np.zeros(1, dtype=np.int64)
+        iset = np.full(words[0] + 1, -1, dtype=np.int64)
+        fset = np.full(words[1] + 1, -1, dtype=np.int64)
+        out_bw = cols
+    total = sizes[2]
+    wst = np.zeros(12, dtype=np.int64)
+    wst[W_TOTAL], wst[W_DRAIN], wst[W_BW], wst[W_FREE] = total, total - -(-total // 2), out_bw, total
+    fills = np.zeros(ofmap_words + 2, dtype=np.int64)
+    return user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills
+
+
+def _report(user, ist, fst, wst, stall, served_max, sram, causes) -> dict:
+    if user:
+        dram = [(ist[U_DSTART], ist[U_DSTOP], ist[U_ACCESS]), (fst[U_DSTART], fst[U_DSTOP], fst[U_ACCESS])]
+    else:
+        dram = [(ist[C_DSTART], ist[C_DSTOP], ist[C_ACCESS]), (fst[C_DSTART], fst[C_DSTOP], fst[C_ACCESS])]
+    dram.append((wst[W_DSTART], wst[W_DSTOP], wst[W_ACCESS]))
+    return {
+        "total_cycles": int(served_max), "stall_cycles": int(stall),
+        "stall_by_buffer": {"ifmap": int(causes[0]), "filter": int(causes[1]), "ofmap": int(causes[2])},
+        "total_cycles_incl_prefetch": int(dram[2][1] - min(dram[0][0], dram[1][0])),
+        "sram": [(int(a), int(b)) for a, b in sram],
+        "dram": [(int(a), int(b), int(c)) for a, b, c in dram],
+    }
+
+
+def simulate_layer(ifmap, n_filters: int, dataflow: str, rows: int, cols: int, *, sizes: tuple[int, int, int],
+                   bandwidths: tuple[int, int, int] | None, words: tuple[int, int],
+                   prefetch: tuple[np.ndarray, np.ndarray] | None = None, stall_bug: bool = True) -> dict:
+    """Run one layer through SCALE-Sim's memory system; return its per-layer report figures.
+
+    `ifmap` is the (M, K) im2col address matrix (-1 outside the input), `n_filters` N; the demand
+    rows are generated fold by fold. `sizes` are the ifmap/filter/ofmap buffers in words;
+    `bandwidths` the three DRAM channels in words per cycle (None: CALC mode, ifmap/filter at 10
+    and ofmap at `cols`, SCALE-Sim's estimate); `words` the ifmap and filter address-space sizes;
+    `prefetch` the two prefetch orders (USER mode).
+    """
+    m, k = ifmap.shape
+    df = ("os", "ws", "is").index(dataflow)
+    sr, sc, t = ((m, n_filters, k), (k, n_filters, m), (k, m, n_filters))[df]
+    rf, cf = -(-sr // rows), -(-sc // cols)
+    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, m * n_filters * (1 if df == 0 else rf))
+    user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
+    sram = np.full((3, 2), BIG, dtype=np.int64)
+    causes = np.zeros(3, dtype=np.int64)
+    stall, served_max = _run_stream(df, rows, cols, t, rf, cf, m, k, n_filters, np.ascontiguousarray(ifmap),
+                                    user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
+    return _report(user, ist, fst, wst, stall, served_max, sram, causes)
+
+
+def simulate_demand(ifmap_demand, filter_demand, ofmap_demand, *, sizes, bandwidths, words, prefetch=None,
+                    stall_bug: bool = True, cols: int = 1) -> dict:
+    """`simulate_layer` on materialised demand matrices (the slow oracle of the fold generator)."""
+    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, int((ofmap_demand >= 0).sum()))
+    user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
+    sram = np.full((3, 2), BIG, dtype=np.int64)
+    causes = np.zeros(3, dtype=np.int64)
+    stall, served_max = _run(ifmap_demand, filter_demand, ofmap_demand, user, ist, iptr, ilines, fst, fptr,
+                             flines, iset, fset, wst, fills, sram, causes)
+    return _report(user, ist, fst, wst, stall, served_max, sram, causes)

@@ -1,0 +1,139 @@
+"""`memory.model: scalesim` against SCALE-Sim 3.0.0 itself: every per-layer figure of its reports,
+on bandwidth-limited (USER) runs and on the stall-free (CALC) runs, through `accelsim.simulate`."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import accelsim
+from accelsim.kernels.scalesim_memory import simulate_demand, simulate_layer
+from accelsim.workload import Layer
+from accelsim.workload.mapping.scalesim_demand import demand_matrices, operand_matrices, prefetch_orders
+from tests.conftest import ROOT
+
+DATA = ROOT / "tests" / "data" / "scalesim"
+USER = sorted(p for p in (DATA / "user").iterdir() if p.is_dir())
+FAST_CALC = sorted(p for p in DATA.iterdir() if p.name.startswith(("toy3_", "mobilenetv1_")))
+SLOW_CALC = sorted(p for p in DATA.iterdir() if p.name.startswith(("gemm_", "resnet18_")))
+
+
+def _report(case, name):
+    frame = pd.read_csv(case / name, skipinitialspace=True)
+    frame.columns = [c.strip() for c in frame.columns]
+    return frame.loc[:, ~frame.columns.str.startswith("Unnamed")]
+
+
+def _run(case, **overrides):
+    cfg = next(case.glob("*.cfg"))
+    topo = next(p for p in case.glob("*.csv") if "REPORT" not in p.name and "layout" not in p.name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hw = accelsim.load_hardware(cfg, overrides)
+        result = accelsim.simulate(hw, topo)
+    rows = []  # SCALE-Sim reports a depthwise layer once per channel
+    if "scalesim_copies" not in result.layers:
+        return result, None
+    for _, row in result.layers.iterrows():
+        rows += [row] * max(int(row["scalesim_copies"]), 1)
+    return result, pd.DataFrame(rows).reset_index(drop=True)
+
+
+FIGURES = {  # SCALE-Sim report column -> accelsim layers column
+    ("COMPUTE_REPORT.csv", "Total Cycles"): "scalesim_total_cycles",
+    ("COMPUTE_REPORT.csv", "Stall Cycles"): "scalesim_stall_cycles",
+    ("COMPUTE_REPORT.csv", "Total Cycles (incl. prefetch)"): "scalesim_total_cycles_incl_prefetch",
+    **{("DETAILED_ACCESS_REPORT.csv", f"DRAM {b} {what}"): f"scalesim_{b.lower()}_dram_{col}"
+       for b in ("IFMAP", "Filter", "OFMAP")
+       for what, col in (("Start Cycle", "start"), ("Stop Cycle", "stop"),
+                         ("Writes" if b == "OFMAP" else "Reads", "words"))},
+    **{("DETAILED_ACCESS_REPORT.csv", f"SRAM {b} {what}"): f"scalesim_{b.lower()}_sram_{col}"
+       for b in ("IFMAP", "Filter", "OFMAP") for what, col in (("Start Cycle", "start"), ("Stop Cycle", "stop"))},
+}
+
+
+def _check_case(case):
+    result, ours = _run(case)
+    compute = _report(case, "COMPUTE_REPORT.csv")
+    assert len(ours) == len(compute)
+    for (report, column), ours_column in FIGURES.items():
+        ref = _report(case, report)[column].astype(int).tolist()
+        assert ours[ours_column].astype(int).tolist() == ref, column
+    # the layers table carries the same figures in accelsim's units
+    assert result.layers["cycles"].sum() == compute["Total Cycles"].sum()
+    assert result.layers["stall_cycles"].sum() == compute["Stall Cycles"].sum()
+    detail = _report(case, "DETAILED_ACCESS_REPORT.csv")
+    assert result.summary["dram_read_bytes"] == (detail["DRAM IFMAP Reads"] + detail["DRAM Filter Reads"]).sum()
+    assert result.summary["dram_write_bytes"] == detail["DRAM OFMAP Writes"].sum()
+
+
+@pytest.mark.parametrize("case", USER, ids=[p.name for p in USER])
+def test_user_bandwidth_runs_match_scalesim_exactly(case):
+    _check_case(case)
+
+
+@pytest.mark.parametrize("case", FAST_CALC, ids=[p.name for p in FAST_CALC])
+def test_calc_runs_match_scalesim_exactly(case):
+    _check_case(case)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", SLOW_CALC, ids=[p.name for p in SLOW_CALC])
+def test_big_calc_runs_match_scalesim_exactly(case):
+    _check_case(case)
+
+
+def test_stall_bug_flag_corrects_the_double_count():
+    case = DATA / "user" / "conv_8x8_os_1k_bw2"
+    buggy, ours = _run(case)
+    fixed, fixed_rows = _run(case, **{"memory.reproduce_stall_bug": False})
+    assert (fixed_rows["scalesim_stall_cycles"] < ours["scalesim_stall_cycles"]).all()
+    # compute cycles are untouched; the wait SCALE-Sim counts twice is counted once
+    assert (fixed.layers["compute_cycles"] == buggy.layers["compute_cycles"]).all()
+    assert (fixed_rows["scalesim_total_cycles"] - fixed_rows["scalesim_stall_cycles"]).tolist() == \
+        (ours["scalesim_total_cycles"] - ours["scalesim_stall_cycles"]).tolist()
+
+
+def test_native_model_still_available_for_a_cfg():
+    case = DATA / "user" / "conv_8x8_os_1k_bw2"
+    native, _ = _run(case, **{"memory.model": "native"})
+    assert "scalesim_total_cycles" not in native.layers
+    assert native.summary["cycles"] != _run(case)[0].summary["cycles"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(1, 9), w=st.integers(1, 9), r=st.integers(1, 3), c=st.integers(1, 5), k=st.integers(1, 9),
+       stride=st.integers(1, 3), rows=st.integers(1, 6), cols=st.integers(1, 6),
+       df=st.sampled_from(["os", "ws", "is"]), kb_words=st.integers(100, 900), bw=st.integers(1, 7),
+       user=st.booleans())
+def test_fold_generator_equals_materialised_demand(h, w, r, c, k, stride, rows, cols, df, kb_words, bw, user):
+    """The kernel's fold-by-fold demand equals the demand matrices built from SCALE-Sim's rules."""
+    r = min(r, h, w)
+    extra_h = stride - 1 if (h - r) % stride else 0
+    extra_w = stride - 1 if (w - r) % stride else 0
+    layer = Layer(name="l", kind="conv", C=c, H=h, W=w, K=k, R=r, S=r, stride_h=stride, stride_w=stride,
+                  pad_bottom=extra_h, pad_right=extra_w)
+    ops = operand_matrices(layer)
+    sizes = (kb_words, kb_words + 17, kb_words + 33)
+    bws = (bw, bw + 1, bw + 2) if user else None
+    pre = prefetch_orders(ops, rows, cols, df) if user else None
+    words = (ops.ifmap_words, ops.filter_words)
+    streamed = simulate_layer(ops.ifmap, k, df, rows, cols, sizes=sizes, bandwidths=bws, words=words, prefetch=pre)
+    oracle = simulate_demand(*demand_matrices(ops, rows, cols, df), sizes=sizes, bandwidths=bws, words=words,
+                             prefetch=pre, cols=cols)
+    assert streamed == oracle
+
+
+def test_operand_addresses():
+    layer = Layer(name="l", kind="conv", C=2, H=5, W=5, K=3, R=3, S=3, stride_h=2, stride_w=2)
+    ops = operand_matrices(layer)
+    assert ops.ifmap.shape == (4, 18) and ops.filter.shape == (18, 3) and ops.ofmap.shape == (4, 3)
+    # output pixel 3 = (1, 1): its window starts at input (2, 2); element (fy=1, fx=2, ch=1)
+    assert ops.ifmap[3, (1 * 3 + 2) * 2 + 1] == ((2 + 1) * 5 + (2 + 2)) * 2 + 1
+    assert ops.filter[5, 2] == 2 * 18 + 5 and ops.ofmap[3, 2] == 3 * 3 + 2
+    assert np.all(ops.ifmap >= 0)
