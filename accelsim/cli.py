@@ -65,12 +65,18 @@ def cmd_run(args) -> int:
                 index=False, float_format=lambda v: f"{v:.4g}"))
     if args.output:
         formats = tuple(f.strip() for f in args.format.split(","))
-        unknown = set(formats) - {"csv", "parquet", "json"}
+        unknown = set(formats) - {"csv", "parquet", "json", "scalesim"}
         if unknown:
-            raise InputError(f"unknown format(s) {', '.join(sorted(unknown))}; use csv, parquet, json", "--format")
+            raise InputError(f"unknown format(s) {', '.join(sorted(unknown))}; use csv, parquet, json, scalesim",
+                             "--format")
         if "parquet" in formats:
             _require("pyarrow", "parquet")
-        written = result.write(args.output, formats)
+        native = tuple(f for f in formats if f != "scalesim")
+        written = list(result.write(args.output, native)) if native else []
+        if "scalesim" in formats:
+            from accelsim.stats.scalesim_reports import write_scalesim_reports
+
+            written += write_scalesim_reports(result, args.output)
         if not args.quiet:
             print(f"\nwrote {', '.join(str(p) for p in written)}")
     return 0
@@ -150,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("hardware", help="hardware config (.yaml, or a SCALE-Sim .cfg)")
     run.add_argument("workload", help="workload (.yaml, or a SCALE-Sim topology .csv)")
     run.add_argument("-o", "--output", type=Path, help="directory for layers.csv, components.csv, summary.json")
-    run.add_argument("--format", default="csv,json", help="output formats: csv, parquet, json (default csv,json)")
+    run.add_argument("--format", default="csv,json", help="output formats: csv, parquet, json, scalesim (SCALE-Sim's report CSVs; default csv,json)")
     run.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity")
     run.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)

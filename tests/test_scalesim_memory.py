@@ -137,3 +137,70 @@ def test_operand_addresses():
     assert ops.ifmap[3, (1 * 3 + 2) * 2 + 1] == ((2 + 1) * 5 + (2 + 2)) * 2 + 1
     assert ops.filter[5, 2] == 2 * 18 + 5 and ops.ofmap[3, 2] == 3 * 3 + 2
     assert np.all(ops.ifmap >= 0)
+
+
+SPARSE = sorted(p for p in (DATA / "sparse").iterdir() if p.is_dir())
+LAYER_WISE = [p for p in SPARSE if p.name.endswith("_nm")]
+
+
+@pytest.mark.parametrize("case", SPARSE, ids=[p.name for p in SPARSE])
+def test_nm_sparse_compute_cycles_match_scalesim(case):
+    """Layer-wise N:M and row-wise (OptimizedMapping) sparsity fold over SCALE-Sim's kept rows."""
+    result, ours = _run(case)
+    compute = _report(case, "COMPUTE_REPORT.csv")
+    assert result.layers["compute_cycles"].tolist() == (compute["Total Cycles"] - compute["Stall Cycles"]).tolist()
+
+
+def test_alexnet_part_sparse_example():
+    """SCALE-Sim v3's own example (configs/sparsity.cfg, topologies/sparsity/alexnet_part.csv):
+    6,813 compute cycles with 1:4 weights and row-wise blocks of 8; 10,220 dense."""
+    case = DATA / "sparse" / "alexnet_128x128_ws_calc_opt"
+    result, _ = _run(case)
+    assert result.layers["compute_cycles"].tolist() == [6813]
+    dense, _ = _run(case, **{"compute.sparsity": None})
+    assert dense.layers["compute_cycles"].tolist() == [10220]
+
+
+@pytest.mark.parametrize("case", LAYER_WISE, ids=[p.name for p in LAYER_WISE])
+def test_layer_wise_sparse_runs_match_scalesim_exactly(case):
+    _check_case(case)
+
+
+def test_native_model_runs_nm_sparsity_too():
+    case = DATA / "sparse" / "gemm_8x8_ws_calc_nm"
+    native, _ = _run(case, **{"memory.model": "native"})
+    compute = _report(case, "COMPUTE_REPORT.csv")
+    assert native.layers["compute_cycles"].tolist() == compute["Total Cycles"].tolist()
+    assert native.layers["cycles"].tolist() == compute["Total Cycles"].tolist()  # CALC: no stalls
+
+
+REPORT_CASES = USER + FAST_CALC + LAYER_WISE
+
+
+@pytest.mark.parametrize("case", REPORT_CASES, ids=[p.name for p in REPORT_CASES])
+def test_format_scalesim_reports_are_byte_identical(case, tmp_path):
+    from accelsim.stats.scalesim_reports import write_scalesim_reports
+
+    result, _ = _run(case)
+    written = write_scalesim_reports(result, tmp_path)
+    names = {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"}
+    if (case / "SPARSE_REPORT.csv").exists():
+        names.add("SPARSE_REPORT.csv")
+    assert {p.name for p in written} == names
+    for name in names:
+        assert (tmp_path / name).read_text() == (case / name).read_text(), name
+
+
+def test_format_scalesim_needs_the_scalesim_model(tmp_path):
+    import subprocess
+    import sys
+
+    case = DATA / "user" / "gemm_8x8_os_1k_bw4"
+    args = [sys.executable, "-m", "accelsim", "run", str(case / "gemm_8x8_os_1k_bw4.cfg"), str(case / "gemm2.csv"),
+            "-q", "-o", str(tmp_path / "out"), "--format", "scalesim"]
+    ok = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "out" / "COMPUTE_REPORT.csv").read_text() == (case / "COMPUTE_REPORT.csv").read_text()
+    bad = subprocess.run(args + ["--set", "memory.model=native"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert bad.returncode == 2 and "needs memory.model: scalesim" in bad.stderr and "Traceback" not in bad.stderr

@@ -15,8 +15,11 @@ channel: all channels are alike, so one is simulated and its figures counted `gr
 
 from __future__ import annotations
 
+import numpy as np
+
 from accelsim.components.systolic import STALL_CAUSES, PEArray, SystolicChip
 from accelsim.kernels.scalesim_memory import simulate_layer
+from accelsim.workload.mapping.nm_sparsity import effective_k, kept_rows, storage
 from accelsim.workload.mapping.scalesim_demand import operand_matrices, prefetch_orders
 
 SCALESIM_COLUMNS = ("scalesim_copies", "scalesim_total_cycles", "scalesim_stall_cycles",
@@ -29,7 +32,13 @@ def scalesim_layer(layer, hw) -> dict:
     """SCALE-Sim's report figures for one group of `layer` on `hw` (per-layer isolation)."""
     array, mem = hw.compute, hw.memory
     ab, wb = -(-layer.act_bits // 8), -(-layer.weight_bits // 8)
-    ops = operand_matrices(layer)
+    _, k, _ = layer.gemm
+    kept = kept_rows(k, layer.nm_sparsity, array.sparsity)
+    k_sparse = effective_k(k, layer.nm_sparsity, array.sparsity)
+    ops = operand_matrices(layer, kept, k_sparse)
+    filter_rows = None
+    if kept is not None:
+        filter_rows = np.concatenate([kept, np.full(k_sparse - kept.size, -1)]).astype(np.int64)
     sizes = (mem.ifmap_sram.capacity_bytes // ab, mem.filter_sram.capacity_bytes // wb,
              mem.ofmap_sram.capacity_bytes // ab)
     dram = mem.dram
@@ -43,7 +52,50 @@ def scalesim_layer(layer, hw) -> dict:
         prefetch = prefetch_orders(ops, array.rows, array.cols, array.dataflow)
     return simulate_layer(ops.ifmap, ops.filter.shape[1], array.dataflow, array.rows, array.cols, sizes=sizes,
                           bandwidths=bandwidths, words=(ops.ifmap_words, ops.filter_words), prefetch=prefetch,
-                          stall_bug=mem.reproduce_stall_bug)
+                          stall_bug=mem.reproduce_stall_bug, filter_rows=filter_rows)
+
+
+def report_figures(layer, hw, total_cycles: int) -> dict:
+    """COMPUTE_REPORT utilisations and SCALE-Sim's SRAM counts for one group of `layer`."""
+    array = hw.compute
+    rows, cols, df = array.rows, array.cols, array.dataflow
+    m, k, n = layer.gemm
+    ks = effective_k(k, layer.nm_sparsity, array.sparsity)
+    sr, sc, t = {"os": (m, n, ks), "ws": (ks, n, m), "is": (ks, m, n)}[df]
+    rf, cf = -(-sr // rows), -(-sc // cols)
+    folds = rf * cf
+    pes = rows * cols
+    per_fold = t + rows + cols - 2 if df == "os" else 2 * rows + 2 * cols + t - 3
+    if df == "os":
+        sram = (t * sr * cf, t * sc * rf, sr * sc + folds * (rows + cols))
+    elif df == "ws":
+        ifmap = t * sr * cf
+        ratio = layer.nm_sparsity
+        if array.sparsity is not None and not array.sparsity.optimized_mapping and ratio:
+            ifmap = ifmap * (ratio[1] / ratio[0])  # SCALE-Sim scales ws ifmap reads by M/N
+        sram = (ifmap, sr * sc, t * sc * rf)
+    else:
+        sram = (sr * sc, t * sr * cf, t * sc * rf)
+    # SCALE-Sim averages per-fold ratios in fold order; the same float operations give its digits
+    mapping, compute = [], []
+    for fc in range(cf):
+        for fr in range(rf):
+            used = min(rows, sr - fr * rows) * min(cols, sc - fc * cols)
+            mapping.append(used / pes)
+            compute.append(used * t / (pes * per_fold))
+    out = {
+        "scalesim_overall_util": (m * k * n * 100) / (total_cycles * pes) if total_cycles else 0.0,
+        "scalesim_mapping_efficiency": sum(mapping) / folds * 100,
+        "scalesim_compute_util": sum(compute) / folds * 100,
+        "scalesim_ifmap_sram_reads": sram[0], "scalesim_filter_sram_reads": sram[1],
+        "scalesim_ofmap_sram_writes": sram[2],
+    }
+    if array.sparsity is not None:
+        store = storage(k, n, layer.nm_sparsity, array.sparsity)
+        out.update({"scalesim_sparse_representation": array.sparsity.representation,
+                    "scalesim_original_filter_words": store["original"],
+                    "scalesim_new_filter_words": store["new"], "scalesim_metadata_words": store["metadata"]})
+    return out
 
 
 class ScaleSimChip(SystolicChip):
@@ -81,8 +133,7 @@ class ScaleSimChip(SystolicChip):
                 **{f"scalesim_{b}_dram_{e}": one["dram"][i][j] for i, b in enumerate(("ifmap", "filter", "ofmap"))
                    for j, e in enumerate(("start", "stop", "words"))},
             })
-            # SCALE-Sim's stall sum can differ from the per-buffer split only by its bug's
-            # negative waits; the split is what the array waited on, the total is SCALE-Sim's.
+            extra.update(report_figures(layer, self.hw, one["total_cycles"]))
             total_stall = one["stall_cycles"] * copies
         else:
             cycles = plan.compute_cycles
@@ -133,4 +184,5 @@ class ScaleSimChip(SystolicChip):
                 array.count(f"stall_{cause}", value, name)
 
     def summary_extras(self, layers) -> dict:
-        return {**super().summary_extras(layers), "memory_model": "scalesim"}
+        return {**super().summary_extras(layers), "memory_model": "scalesim",
+                "scalesim_sparsity": self.hw.compute.sparsity is not None}

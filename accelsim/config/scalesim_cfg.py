@@ -199,8 +199,8 @@ def translate_scalesim_cfg(text: str, source: str) -> dict:
     name = cfg.raw("general", "run_name", Path(source).stem) or Path(source).stem
     sram = {op: {"capacity_kib": sizes[op], "double_buffered": True} for op in sizes}
     compute = {"type": "systolic", "rows": rows, "cols": cols, "dataflow": dataflow}
-    if sparsity:  # TEMPORARY until N:M sparsity lands
-        notice(f"{source}: [sparsity] SparsitySupport has no effect yet: layers run dense")
+    if sparsity:
+        compute["sparsity"] = sparsity
     return {
         "name": name,
         "description": f"translated from SCALE-Sim config {Path(source).name}",
@@ -230,16 +230,16 @@ def _sparsity(cfg: _Cfg, rows: int, unused: list) -> dict | None:
     rep = cfg.word(sec, "SparseRep", SPARSE_REPS, "ellpack_block")
     optimized = cfg.boolean(sec, "OptimizedMapping")
     out = {"representation": rep, "optimized_mapping": optimized}
+    if cfg.has(sec, "RandomNumberGeneratorSeed"):
+        out["seed"] = cfg.integer(sec, "RandomNumberGeneratorSeed", 2**32 - 1, low=0)
     if optimized:
         out["block_size"] = cfg.integer(sec, "BlockSize", rows)
     elif cfg.has(sec, "BlockSize"):
         cfg.integer(sec, "BlockSize", MAX_OTHER)
         unused.append((cfg.where(sec, "BlockSize"), "read only with OptimizedMapping: true; "
                                                     "the topology's N:M column sets the blocks"))
-    if cfg.has(sec, "RandomNumberGeneratorSeed"):
-        cfg.integer(sec, "RandomNumberGeneratorSeed", MAX_OTHER, low=0)
-        unused.append((cfg.where(sec, "RandomNumberGeneratorSeed"),
-                       "timing does not depend on which weights are zero; `--seed` seeds accelsim's draws"))
+    if cfg.has(sec, "RandomNumberGeneratorSeed") and not optimized:
+        unused.append((cfg.where(sec, "RandomNumberGeneratorSeed"), "read only with OptimizedMapping: true"))
     if cfg.has(sec, "NonZeroElems"):
         unused.append((cfg.where(sec, "NonZeroElems"), "SCALE-Sim 3.0.0 does not read it; "
                                                        "the topology's N:M column sets it"))

@@ -27,6 +27,27 @@ SRAM_MM2_PER_KIB_45NM = 0.346 * 8192 / 0.5 / 1e6
 DRAM_PJ_PER_BYTE = 1300.0 / 8
 
 
+class NMSparsity(Model):
+    """SCALE-Sim v3's N:M weight sparsity ([sparsity] in a .cfg): filters are stored compressed and
+    the array skips the pruned rows of the reduction dimension."""
+
+    representation: Literal["ellpack_block", "csr", "csc"] = Field(
+        default="ellpack_block", description="storage of the compressed filters and their metadata")
+    optimized_mapping: bool = Field(
+        default=False, description="row-wise sparsity: every block_size rows hold at most block_size/2 "
+        "nonzeros (SCALE-Sim's OptimizedMapping); false: each layer's N:M (topology Sparsity column)")
+    block_size: int | None = Field(default=None, gt=1, le=65536,
+                                   description="optimized_mapping: M of the row-wise N:M blocks")
+    seed: int = Field(default=40, ge=0, le=2**32 - 1,
+                      description="optimized_mapping: seed of the per-filter N draws (storage figures only)")
+
+    @model_validator(mode="after")
+    def _block(self):
+        if self.optimized_mapping and self.block_size is None:
+            raise ValueError("optimized_mapping needs block_size")
+        return self
+
+
 class SystolicArray(Model):
     """A digital systolic PE array (SCALE-Sim's model) with a small vector unit for pooling."""
 
@@ -54,6 +75,8 @@ class SystolicArray(Model):
     vector_lanes: int | None = Field(
         default=None, gt=0, description="lanes of the pooling unit, ops per cycle; default: cols"
     )
+    sparsity: NMSparsity | None = Field(
+        default=None, description="N:M weight sparsity support (SCALE-Sim v3); null: layers run dense")
     mac_energy_pj: float = Field(default=MAC_PJ_45NM, ge=0, description="one multiply-accumulate")
     vector_op_energy_pj: float = Field(default=0.03, ge=0, description="one pooling compare/add (8-bit add)")
     vector_cycles_per_op: int = Field(

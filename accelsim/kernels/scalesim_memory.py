@@ -279,7 +279,7 @@ def _block(df, operand, fr, fc, R, C, T, M, K, N):
 
 
 @njit()
-def _fill_row(buf, tau, blk, operand, ifmat, K, N):
+def _fill_row(buf, tau, blk, operand, ifmat, frows, K, N):
     """Write one demand row's addresses (valid entries only, in column order) into `buf`."""
     prefix, rows, valid_rows, valid_cols, skew, flip, swap, i0, j0 = blk
     n = 0
@@ -305,7 +305,9 @@ def _fill_row(buf, tau, blk, operand, ifmat, K, N):
             if addr < 0:
                 continue
         elif operand == 1:
-            addr = j * K + i
+            if frows[i] < 0:
+                continue  # a padding row of a sparse filter
+            addr = j * K + frows[i]
         else:
             addr = i * N + j
         buf[n] = addr
@@ -314,7 +316,7 @@ def _fill_row(buf, tau, blk, operand, ifmat, K, N):
 
 
 @njit()
-def _run_stream(df, R, C, T, rf, cf, M, K, N, ifmat, user, ist, iptr, ilines, fst, fptr, flines, iset, fset,
+def _run_stream(df, R, C, T, rf, cf, M, K, N, ifmat, frows, kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset,
                 wst, fills, sram, causes):
     """`_run` with the demand rows generated fold by fold instead of read from matrices."""
     per_fold = T + R + C - 2 if df == 0 else 2 * R + C + T - 2
@@ -333,9 +335,9 @@ def _run_stream(df, R, C, T, rf, cf, M, K, N, ifmat, user, ist, iptr, ilines, fs
             bo = _block(df, 2, fr, fc, R, C, T, M, K, N)
             for tau in range(per_fold):
                 cycle = i + stall
-                ni = _fill_row(ibuf, tau, bi, 0, ifmat, K, N)
-                nf = _fill_row(fbuf, tau, bf, 1, ifmat, K, N)
-                no = _fill_row(obuf, tau, bo, 2, ifmat, K, N)
+                ni = _fill_row(ibuf, tau, bi, 0, ifmat, frows, kfull, N)
+                nf = _fill_row(fbuf, tau, bf, 1, ifmat, frows, kfull, N)
+                no = _fill_row(obuf, tau, bo, 2, ifmat, frows, kfull, N)
                 if user:
                     ia = _user_read_row(ist, iptr, ilines, ibuf[:ni], cycle)
                     fa = _user_read_row(fst, fptr, flines, fbuf[:nf], cycle)
@@ -431,16 +433,21 @@ def _report(user, ist, fst, wst, stall, served_max, sram, causes) -> dict:
 
 def simulate_layer(ifmap, n_filters: int, dataflow: str, rows: int, cols: int, *, sizes: tuple[int, int, int],
                    bandwidths: tuple[int, int, int] | None, words: tuple[int, int],
-                   prefetch: tuple[np.ndarray, np.ndarray] | None = None, stall_bug: bool = True) -> dict:
+                   prefetch: tuple[np.ndarray, np.ndarray] | None = None, stall_bug: bool = True,
+                   filter_rows: np.ndarray | None = None) -> dict:
     """Run one layer through SCALE-Sim's memory system; return its per-layer report figures.
 
     `ifmap` is the (M, K) im2col address matrix (-1 outside the input), `n_filters` N; the demand
     rows are generated fold by fold. `sizes` are the ifmap/filter/ofmap buffers in words;
     `bandwidths` the three DRAM channels in words per cycle (None: CALC mode, ifmap/filter at 10
     and ofmap at `cols`, SCALE-Sim's estimate); `words` the ifmap and filter address-space sizes;
-    `prefetch` the two prefetch orders (USER mode).
+    `prefetch` the two prefetch orders (USER mode); `filter_rows` the filter rows each reduction
+    index reads (N:M sparsity; -1: padding), filter element (row, n) being address n * K + row.
     """
     m, k = ifmap.shape
+    if filter_rows is None:
+        filter_rows = np.arange(k, dtype=np.int64)
+    kfull = words[1] // n_filters
     df = ("os", "ws", "is").index(dataflow)
     sr, sc, t = ((m, n_filters, k), (k, n_filters, m), (k, m, n_filters))[df]
     rf, cf = -(-sr // rows), -(-sc // cols)
@@ -449,7 +456,7 @@ def simulate_layer(ifmap, n_filters: int, dataflow: str, rows: int, cols: int, *
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
     stall, served_max = _run_stream(df, rows, cols, t, rf, cf, m, k, n_filters, np.ascontiguousarray(ifmap),
-                                    user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
+                                    np.ascontiguousarray(filter_rows, dtype=np.int64), kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
     return _report(user, ist, fst, wst, stall, served_max, sram, causes)
 
 

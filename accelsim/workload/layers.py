@@ -64,6 +64,7 @@ class Layer:
     op: str = ""                 # vector layers: the operation
     ops_per_element: int = 0     # vector layers: operations per element
     inputs: int = 1              # vector layers: input tensors read per element
+    nm_sparsity: tuple[int, int] | None = None  # N nonzero weights in every M (SCALE-Sim's Sparsity column)
 
     # --- derived geometry -------------------------------------------------------------
     @property

@@ -21,6 +21,7 @@ either; a notice names them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from accelsim.errors import WorkloadError, notice
@@ -96,12 +97,15 @@ def parse_scalesim_csv(text: str, source: str, name: str, weight_bits: int = 8, 
         if not layer_name:
             raise WorkloadError("empty layer name", source, where)
         ratio = row[width] if len(row) > width else ""
+        nm = None
         if _RATIO.fullmatch(ratio) or (ratio and sparse_label.startswith("sparsity")):
             nm = _ratio(ratio, source, where)
             if nm[0] != nm[1]:
                 sparsity[layer_name] = nm
         build = _conv_layer if form == "conv" else _gemm_layer
         layer = build(layer_name, values, weight_bits, act_bits)
+        if nm is not None:
+            layer = dataclasses.replace(layer, nm_sparsity=nm)
         layers.append(layer.check(source, f"{where} ({layer_name})"))
     if not layers:
         raise WorkloadError("no layers", source)

@@ -17,6 +17,13 @@ def map_workload(workload: Workload, hw: HardwareConfig, stats=None) -> list[Lay
     `stats` (per layer HardwareStats or None) applies compression where the chip supports it."""
     mapper = map_row_stationary if hw.compute.dataflow == "rs" else map_systolic
     stats = stats or [None] * len(workload.layers)
+    sparse = [layer.name for layer in workload.layers if layer.nm_sparsity and layer.nm_sparsity[0] != layer.nm_sparsity[1]]
+    if sparse and getattr(hw.compute, "sparsity", None) is None:
+        from accelsim.errors import notice
+
+        notice(f"{workload.path or workload.name}: the N:M sparsity of {', '.join(sparse[:3])}"
+               f"{' ...' if len(sparse) > 3 else ''} has no effect: the chip has no sparsity support "
+               "(SCALE-Sim: [sparsity] SparsitySupport: false); they run dense")
     return [_compressed(mapper, layer, s, hw) for layer, s in zip(workload.layers, stats)]
 
 

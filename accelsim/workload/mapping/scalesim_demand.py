@@ -44,8 +44,11 @@ class Operands:
     ofmap_words: int
 
 
-def operand_matrices(layer: Layer) -> Operands:
-    """One group's operand matrices, SCALE-Sim style (a depthwise layer: one channel's)."""
+def operand_matrices(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | None = None) -> Operands:
+    """One group's operand matrices, SCALE-Sim style (a depthwise layer: one channel's).
+
+    With N:M sparsity, `kept` are the reduction indices the array still runs (ifmap columns
+    and filter rows), padded with -1 entries to `k_sparse` (nm_sparsity.py)."""
     c = layer.C // layer.groups
     n_filters = layer.K // layer.groups
     p, q = layer.P, layer.Q
@@ -64,6 +67,10 @@ def operand_matrices(layer: Layer) -> Operands:
     k = j.size
     filt = np.arange(n_filters, dtype=np.int64)[None, :] * k + j[:, None]
     ofmap = n_filters * i[:, None] + np.arange(n_filters, dtype=np.int64)[None, :]
+    if kept is not None:
+        pad = (k_sparse or kept.size) - kept.size
+        ifmap = np.hstack([ifmap[:, kept], np.full((ifmap.shape[0], pad), -1, dtype=np.int64)])
+        filt = np.vstack([filt[kept], np.full((pad, n_filters), -1, dtype=np.int64)])
     return Operands(ifmap, filt, ofmap, layer.N * per_image, k * n_filters, i.size * n_filters)
 
 

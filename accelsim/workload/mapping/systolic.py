@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from accelsim.config.schema import HardwareConfig
 from accelsim.workload.layers import Layer
+from accelsim.workload.mapping.nm_sparsity import effective_k
 from accelsim.workload.mapping.plan import LayerPlan
 
 
@@ -51,6 +52,8 @@ def map_systolic(layer: Layer, hw: HardwareConfig) -> LayerPlan:
         return map_vector(layer, hw)
     rows, cols, df = array.rows, array.cols, array.dataflow
     m, k, n = layer.gemm
+    dense_k = k
+    k = effective_k(k, layer.nm_sparsity, array.sparsity)  # N:M sparsity folds over the kept rows
     g = layer.groups
     sr, sc, t, row_folds, col_folds, per_fold = systolic_fold_geometry(m, k, n, rows, cols, df)
     folds = row_folds * col_folds
@@ -68,7 +71,7 @@ def map_systolic(layer: Layer, hw: HardwareConfig) -> LayerPlan:
         writes = t * sc * row_folds
 
     wb, ab = _bytes(layer.weight_bits), _bytes(layer.act_bits)
-    ifmap_b, filter_b, ofmap_b = layer.ifmap_bytes // g, layer.weight_bytes // g, layer.ofmap_bytes // g
+    ifmap_b, filter_b, ofmap_b = layer.ifmap_bytes // g, layer.weight_bytes // g * k // dense_k, layer.ofmap_bytes // g
     mem = hw.memory
     usable = {name: _usable(getattr(mem, f"{name}_sram")) for name in ("ifmap", "filter", "ofmap")}
 
@@ -110,7 +113,7 @@ def map_systolic(layer: Layer, hw: HardwareConfig) -> LayerPlan:
         dram_write_bytes={"ofmap": ofmap_b * (ofmap_passes + 1) // 2 * g},
         sram_reads={"ifmap": reads["ifmap"] * g, "filter": reads["filter"] * g},
         sram_writes={"ofmap": writes * g},
-        fold_bytes=fold_bytes, used_pes=used * g, pes=rows * cols,
+        fold_bytes=fold_bytes, used_pes=used * g, pes=rows * cols, density=k / dense_k,
     )
 
 
