@@ -75,35 +75,9 @@ def _efficiency(result) -> dict:
     return {"energy": s["gops_per_w"], "area": rate * 2 * s["macs"] / 1e9 / s["area_mm2"], "throughput": rate}
 
 
-def pim_comparisons() -> list[dict]:
-    isaac = _efficiency(accelsim.simulate(HW / "isaac.yaml", WL / "resnet18.yaml"))
-    era = _efficiency(accelsim.simulate(HW / "era_bs.yaml", WL / "resnet18_erabs.yaml"))
-    pruned = _with_compression(WL / "resnet18.yaml", [{"scheme": "xbar_prune", "target": "rows", "ratio": 0.5},
-                                                       {"scheme": "quantize", "bits": 8}], "resnet18_xbar_pruned")
-    pim = _efficiency(accelsim.simulate(HW / "pim_prune.yaml", pruned))
-    rows = []
-    why_isaac = ("accelsim's ISAAC runs 16-bit dense weights and inputs; the ERA-BS chip runs 8-bit power-of-two "
-                 "codes with released bit-columns and skipped zero input slices, but keeps ISAAC's peripheral "
-                 "power and area (ERA-BS's own are not public), synthetic He-normal weights (not a trained "
-                 "ResNet-18's) and a 5 % error budget; the paper's 'up to' figures are its best layers. Throughput "
-                 "and area efficiency: 8 input slices instead of 16, fewer occupied arrays and skipped zero "
-                 "slices make its slowest pipeline stage ~3x faster; both chips are bound by how far 16,128 "
-                 "arrays let replication balance ResNet-18's layers")
-    why_pim = ("same ISAAC peripherals on both chips, both 8-bit; an ERA-BS weight spans 8 one-bit cell "
-               "columns against 4 two-bit cells on the PIM-Prune-style chip, so a layer needs about twice the "
-               "arrays (less room to replicate: throughput below 1x) and converts more columns per weight than "
-               "its released bit-columns and skipped slices save (energy below 1x). accelsim's "
-               "PIM-Prune-style pruning zeroes 50 % of row segments by plain norm, without PIM-Prune's "
-               "retraining")
-    for prefix, ours, base, published, why in [
-            ("erabs_vs_isaac", era, isaac, {"energy": 43, "area": 78, "throughput": 73}, why_isaac),
-            ("erabs_vs_pimprune", era, pim, {"energy": 5.3, "area": 7.2, "throughput": 32}, why_pim)]:
-        for key, suffix, metric in [("energy", "energy_eff", "energy efficiency (GOPS/W)"),
-                                    ("area", "area_eff", "area efficiency (GOPS/s/mm2)"),
-                                    ("throughput", "throughput", "throughput (inferences/s)")]:
-            rows.append(row(f"{prefix}_{suffix}", "ERA-BS", metric, published[key], "up to", ours[key] / base[key],
-                            "x", "resnet18", why))
-    return rows
+def pim_comparisons() -> tuple[list[dict], str]:
+    """The eight ERA-BS / PIM-Prune rows and their per-network and sensitivity tables."""
+    return _script("seeds_pim").rows_and_section(row)
 
 
 def sac_comparison() -> list[dict]:
@@ -182,7 +156,7 @@ def _label(r: dict) -> str:
     return f"{r['seed']} ({r['network']})"
 
 
-def write_section(rows: list[dict], seconds: float) -> None:
+def write_section(rows: list[dict], seconds: float, extra: str = "") -> None:
     lines = [BEGIN, "## The seed papers' comparisons", "",
              f"Written by `python scripts/reproduce_seeds.py` ({seconds:.0f} s on this machine); rerun to refresh.", "",
              "| id | seed (network) | metric | published | accelsim |", "|---|---|---|---|---|"]
@@ -192,6 +166,8 @@ def write_section(rows: list[dict], seconds: float) -> None:
     for note in dict.fromkeys(r["note"] for r in rows):
         ids = ", ".join(f"`{r['id']}`" for r in rows if r["note"] == note)
         lines.append(f"- {ids}: {note}.")
+    if extra:
+        lines += ["", extra]
     lines.append(END)
     path = ROOT / "docs" / "validation.md"
     text = path.read_text()
@@ -215,7 +191,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write the comparisons as a JSON list")
     args = ap.parse_args()
     start = time.perf_counter()
-    rows = (pim_comparisons() + sac_comparison() + eyeriss_power() + nand_spin_comparison(args.seeds, args.epochs)
+    pim_rows, pim_tables = pim_comparisons()
+    rows = (pim_rows + sac_comparison() + eyeriss_power() + nand_spin_comparison(args.seeds, args.epochs)
             + smart_dnn_comparison())
     width = max(len(r["id"]) for r in rows)
     print(f"{'id':<{width}}  {'network':<14}{'published':>16}{'accelsim':>16}")
@@ -227,7 +204,7 @@ def main() -> int:
         write_json(rows, args.json)
         print(f"wrote {args.json}")
     if not args.no_write:
-        write_section(rows, seconds)
+        write_section(rows, seconds, pim_tables)
         print(f"\nwrote docs/validation.md ({seconds:.0f} s)")
     return 0
 

@@ -25,6 +25,9 @@ EXPECTED_MACS = {
     "toy3": 1_917_328,               # equals SCALE-Sim's toy3 reference run
     "lenet5": 416_520,
     "alexnet_sac": 2_897_627_264,   # alexnet.yaml's layers with a prune + cluster block
+    "resnet20_cifar": 40_551_040,    # He et al. 2016, CIFAR-10 n = 3 (0.27 M weights)
+    "resnet18_cifar": 555_422_720,   # CIFAR-10 ResNet-18 (3x3 stem, no max pool)
+    "vgg16_cifar": 313_201_664,      # configuration D convs at 32x32, fc 512 -> 10
 }
 
 
