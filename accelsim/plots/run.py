@@ -50,7 +50,7 @@ def plot_layers(run, *, title: str = ""):
     energy = parts or [c for c in ("energy_pj",) if c in layers.columns]
     fig, axs = figure(2 if energy else 1, 1, width=max(6.0, 0.35 * len(layers)), height=3.4)
     x = np.arange(len(layers))
-    top = _stack(axs[0, 0], x, {c: layers[c].to_numpy(dtype=float) for c in latency})
+    _stack(axs[0, 0], x, {c: layers[c].to_numpy(dtype=float) for c in latency})
     axs[0, 0].set_ylabel("cycles")
     axs[0, 0].yaxis.set_major_formatter(EngFormatter(sep=""))
     if energy:
@@ -64,7 +64,6 @@ def plot_layers(run, *, title: str = ""):
         layer_axis(ax, layers["layer"])
         ax.legend(fontsize=7, ncols=4, loc="upper left")
         ax.grid(axis="y", alpha=0.3)
-    del top
     axs[0, 0].set_title(title or _title(run, "per-layer latency and energy"))
     return fig
 
@@ -102,7 +101,6 @@ def plot_energy_breakdown(run, *, title: str = ""):
         ax.set_xlim(0, 1.2 * float(values.max()) if values.max() > 0 else 1)
         ax.grid(axis="x", alpha=0.3)
     energy_ax.set_yticks(y, [label(n) for n in table.index], fontsize=8)
-    summary = getattr(run, "summary", {}) or {}
     total_unit, total_factor = energy_unit(float(table["energy_pj"].sum()))
     energy_ax.set_xlabel(f"energy ({unit})")
     energy_ax.set_title(f"energy: {table['energy_pj'].sum() / total_factor:.4g} {total_unit} in total", fontsize=9)
@@ -110,7 +108,6 @@ def plot_energy_breakdown(run, *, title: str = ""):
     area_ax.set_title(f"area: {table['area_mm2'].sum():.4g} mm² in total", fontsize=9)
     energy_ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(title or _title(run, "energy and area by component"), fontsize=10)
-    del summary
     return fig
 
 
