@@ -96,6 +96,15 @@ def cmd_check(args) -> int:
     return 0
 
 
+def wrap(text: str) -> str:
+    """A description for a RawDescriptionHelpFormatter (which keeps the examples' lines) wrapped
+    to the terminal like argparse's own."""
+    import shutil
+    import textwrap
+
+    return textwrap.fill(text, width=min(shutil.get_terminal_size().columns, 100) - 2)
+
+
 def cmd_completion(args) -> int:
     try:
         import argcomplete
@@ -141,9 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run", help="simulate a workload on a hardware config", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Simulate WORKLOAD on HW: print per-layer cycles, stalls and utilization and a summary "
+        description=wrap("Simulate WORKLOAD on HW: print per-layer cycles, stalls and utilization and a summary "
                     "(latency, energy, power, area); with -o, write layers, components and summary.json "
-                    "(with a units map). Progress shows on a terminal for runs past a second; -q silences it.",
+                    "(with a units map). Progress shows on a terminal for runs past a second; -q silences it."),
         epilog="examples:\n"
                "  accelsim run hwconfigs/systolic_32x32.yaml workloads/resnet18.yaml\n"
                "  accelsim run hwconfigs/isaac.yaml workloads/lenet5.yaml -o out/isaac_lenet --format csv,parquet,json\n"
@@ -177,9 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="validate a hardware config and print derived figures",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Validate HW (every key typed and range-checked; unknown keys named) and print what it "
+        description=wrap("Validate HW (every key typed and range-checked; unknown keys named) and print what it "
                     "implies without simulating: array or tile geometry, buffers, DRAM bandwidth, peak "
-                    "ops/s, power and area per component, peak GOPS/W and GOPS/mm2.",
+                    "ops/s, power and area per component, peak GOPS/W and GOPS/mm2."),
         epilog="examples:\n"
                "  accelsim check hwconfigs/isaac.yaml\n"
                "  accelsim check hwconfigs/systolic_32x32.yaml --set compute.rows=64 --json\n"

@@ -60,14 +60,16 @@ def load_results(directory: Path) -> dict:
 
 
 def add_parser(sub) -> None:
+    from accelsim.cli import wrap
+
     p = sub.add_parser(
         "plot", help="plot a run or sweep result directory, or compare two runs (PNG and SVG)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Plot a result directory. Kinds for a run: layers (cycles by cause and energy by part, per "
+        description=wrap("Plot a result directory. Kinds for a run: layers (cycles by cause and energy by part, per "
                     "layer), energy_breakdown (energy and area by component), utilization (per layer, with stall "
                     "causes), timeline (layers on units over time), roofline and dram (chips with DRAM); for a "
                     "sweep: sweep (axis against metric), pareto, layers (of one point); for two runs: compare. "
-                    "Each kind is written as <kind>.png and <kind>.svg.",
+                    "Each kind is written as <kind>.png and <kind>.svg."),
         epilog="examples:\n"
                "  accelsim run hwconfigs/systolic_32x32.yaml workloads/lenet5.yaml -o runs/lenet\n"
                "  accelsim plot runs/lenet -o plots                     # every kind that applies\n"
