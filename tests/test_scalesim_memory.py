@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import accelsim
 from accelsim.kernels.scalesim_memory import simulate_demand, simulate_layer
 from accelsim.workload import Layer
-from accelsim.workload.mapping.scalesim_demand import demand_matrices, operand_matrices, prefetch_orders
+from accelsim.workload.mapping.scalesim_demand import demand_matrices, ifmap_terms, operand_matrices, prefetch_orders
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "scalesim"
@@ -123,7 +123,8 @@ def test_fold_generator_equals_materialised_demand(h, w, r, c, k, stride, rows, 
     bws = (bw, bw + 1, bw + 2) if user else None
     pre = prefetch_orders(ops, rows, cols, df) if user else None
     words = (ops.ifmap_words, ops.filter_words)
-    streamed = simulate_layer(ops.ifmap, k, df, rows, cols, sizes=sizes, bandwidths=bws, words=words, prefetch=pre)
+    streamed = simulate_layer(ifmap_terms(layer), k, df, rows, cols, sizes=sizes, bandwidths=bws, words=words,
+                              prefetch=pre)
     oracle = simulate_demand(*demand_matrices(ops, rows, cols, df), sizes=sizes, bandwidths=bws, words=words,
                              prefetch=pre, cols=cols)
     assert streamed == oracle

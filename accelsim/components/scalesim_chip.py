@@ -20,7 +20,7 @@ import numpy as np
 from accelsim.components.systolic import STALL_CAUSES, PEArray, SystolicChip
 from accelsim.kernels.scalesim_memory import simulate_layer
 from accelsim.workload.mapping.nm_sparsity import effective_k, kept_rows, storage
-from accelsim.workload.mapping.scalesim_demand import operand_matrices, prefetch_orders
+from accelsim.workload.mapping.scalesim_demand import ifmap_terms, operand_matrices, prefetch_orders
 
 SCALESIM_COLUMNS = ("scalesim_copies", "scalesim_total_cycles", "scalesim_stall_cycles",
                     "scalesim_total_cycles_incl_prefetch",
@@ -35,7 +35,9 @@ def scalesim_layer(layer, hw) -> dict:
     _, k, _ = layer.gemm
     kept = kept_rows(k, layer.nm_sparsity, array.sparsity)
     k_sparse = effective_k(k, layer.nm_sparsity, array.sparsity)
-    ops = operand_matrices(layer, kept, k_sparse)
+    terms = ifmap_terms(layer, kept, k_sparse)
+    n_filters = layer.K // layer.groups
+    words = (layer.N * layer.H * layer.W * (layer.C // layer.groups), k * n_filters)
     filter_rows = None
     if kept is not None:
         filter_rows = np.concatenate([kept, np.full(k_sparse - kept.size, -1)]).astype(np.int64)
@@ -49,9 +51,9 @@ def scalesim_layer(layer, hw) -> dict:
         ifmap_bw = dram.ifmap_bandwidth_bytes_per_cycle or main
         filter_bw = dram.filter_bandwidth_bytes_per_cycle or main
         bandwidths = (int(ifmap_bw) // ab or 1, int(filter_bw) // wb or 1, int(main) // ab or 1)
-        prefetch = prefetch_orders(ops, array.rows, array.cols, array.dataflow)
-    return simulate_layer(ops.ifmap, ops.filter.shape[1], array.dataflow, array.rows, array.cols, sizes=sizes,
-                          bandwidths=bandwidths, words=(ops.ifmap_words, ops.filter_words), prefetch=prefetch,
+        prefetch = prefetch_orders(operand_matrices(layer, kept, k_sparse), array.rows, array.cols, array.dataflow)
+    return simulate_layer(terms, n_filters, array.dataflow, array.rows, array.cols, sizes=sizes,
+                          bandwidths=bandwidths, words=words, prefetch=prefetch,
                           stall_bug=mem.reproduce_stall_bug, filter_rows=filter_rows)
 
 

@@ -49,7 +49,7 @@ W_TOTAL, W_DRAIN, W_BW, W_FREE, W_IDX, W_LINES, W_DSTART_LINE, W_DRAIN_END, W_AC
 BIG = 1 << 62
 
 
-@njit()
+@njit(inline="always")
 def _user_hit(st, ptr, lines, addr):
     if addr >= ptr.size - 1:
         return True  # never prefetched: SCALE-Sim would spin forever; treat as present
@@ -65,8 +65,8 @@ def _user_hit(st, ptr, lines, addr):
     return False
 
 
-@njit()
-def _user_read_row(st, ptr, lines, row, cycle):
+@njit(inline="always")
+def _user_read_row(st, ptr, lines, row, n, cycle):
     """Cycle at which the row's reads are served (the buffer's hit latency is 1)."""
     if st[U_READY] == 0:
         st[U_READY] = 1
@@ -75,7 +75,8 @@ def _user_read_row(st, ptr, lines, row, cycle):
         st[U_LAST] = cycle - 1
         st[U_DSTOP] = cycle - 1
     offset = 1
-    for addr in row:
+    for idx in range(n):
+        addr = row[idx]
         if addr < 0:
             continue
         while not _user_hit(st, ptr, lines, addr):
@@ -106,39 +107,52 @@ def _calc_prefetch(st, cycles):
 
 
 @njit()
-def _calc_read_row(st, set_of, row, cycle):
-    for addr in row:
-        if addr < 0:
-            continue
-        if st[C_SEEN] == 0:
-            st[C_SEEN] = 1
-            st[C_FIRST] = cycle
+def _calc_trigger(st, cycle):
+    """The 50 sets after the window are complete: prefetch them, drop the window, move on."""
+    if st[C_DONE] == 0:
+        st[C_LEND] = st[C_FIRST] - 2
+        need = -(-(50 * st[C_ITEMS]) // st[C_BW])
+        st[C_LSTART] = st[C_LEND] - need + 1
+        _calc_prefetch(st, need)
+        st[C_PFSTART] = st[C_REND] + 1
+        st[C_PFEND] = st[C_PFSTART] + 49
+        st[C_DONE] = 1
+    else:
+        _calc_prefetch(st, st[C_LEND] - st[C_LSTART] + 1)
+        st[C_PFSTART] += 50
+        st[C_PFEND] += 50
+    st[C_RSTART] += 50
+    st[C_REND] += 50
+    st[C_LSTART] = st[C_LEND] + 1
+    st[C_LEND] = cycle
+
+
+@njit(inline="always")
+def _calc_read_row(st, set_of, row, n, cycle):
+    if n == 0:
+        return cycle + 1
+    if st[C_SEEN] == 0:
+        st[C_SEEN] = 1
+        st[C_FIRST] = cycle
+    rstart, cur, cnt, items, rend = st[C_RSTART], st[C_CUR], st[C_CNT], st[C_ITEMS], st[C_REND]
+    added = 0
+    for idx in range(n):
+        addr = row[idx]
         s = set_of[addr]
-        if s >= st[C_RSTART] and s <= st[C_CUR]:
+        if s >= rstart and s <= cur:
             continue  # in a live set, or already collected in the current one
-        set_of[addr] = st[C_CUR]
-        st[C_ACCESS] += 1
-        st[C_CNT] += 1
-        if st[C_CNT] == st[C_ITEMS]:
-            st[C_CNT] = 0
-            st[C_CUR] += 1
-            if st[C_CUR] == st[C_REND] + 1:
-                if st[C_DONE] == 0:
-                    st[C_LEND] = st[C_FIRST] - 2
-                    need = -(-(50 * st[C_ITEMS]) // st[C_BW])
-                    st[C_LSTART] = st[C_LEND] - need + 1
-                    _calc_prefetch(st, need)
-                    st[C_PFSTART] = st[C_REND] + 1
-                    st[C_PFEND] = st[C_PFSTART] + 49
-                    st[C_DONE] = 1
-                else:
-                    _calc_prefetch(st, st[C_LEND] - st[C_LSTART] + 1)
-                    st[C_PFSTART] += 50
-                    st[C_PFEND] += 50
-                st[C_RSTART] += 50
-                st[C_REND] += 50
-                st[C_LSTART] = st[C_LEND] + 1
-                st[C_LEND] = cycle
+        set_of[addr] = cur
+        added += 1
+        cnt += 1
+        if cnt == items:
+            cnt = 0
+            cur += 1
+            if cur == rend + 1:
+                st[C_CUR], st[C_CNT] = cur, cnt
+                _calc_trigger(st, cycle)
+                rstart, rend = st[C_RSTART], st[C_REND]
+    st[C_CUR], st[C_CNT] = cur, cnt
+    st[C_ACCESS] += added
     return cycle + 1
 
 
@@ -177,7 +191,7 @@ def _drain(st, fills, start_cycle):
     return start_cycle + n - 1
 
 
-@njit()
+@njit(inline="always")
 def _close_line(st, fills):
     if st[W_IDX] > 0:
         fills[st[W_LINES]] = st[W_IDX]
@@ -185,11 +199,11 @@ def _close_line(st, fills):
         st[W_IDX] = 0
 
 
-@njit()
-def _write_row(st, fills, row, cycle):
+@njit(inline="always")
+def _write_row(st, fills, row, n, cycle):
     current = cycle
-    for addr in row:
-        if addr < 0:
+    for idx in range(n):
+        if row[idx] < 0:
             continue
         st[W_IDX] += 1
         st[W_FREE] -= 1
@@ -212,14 +226,24 @@ def _write_finish(st, fills, cycle):
         cycle = st[W_DRAIN_END] + 1
 
 
-@njit()
-def _first_last(row, served, first_last):
-    for addr in row:
-        if addr >= 0:
+@njit(inline="always")
+def _first_last(row, n, served, first_last):
+    for idx in range(n):
+        if row[idx] >= 0:
             if first_last[0] == BIG:
                 first_last[0] = served
             first_last[1] = served
             return
+
+
+@njit(inline="always")
+def _compact(row, buf):
+    n = 0
+    for addr in row:
+        if addr >= 0:
+            buf[n] = addr
+            n += 1
+    return n
 
 
 @njit()
@@ -227,18 +251,24 @@ def _run(ifd, fid, ofd, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, 
     stall = 0
     served_max = -BIG
     out = 0
+    ibuf = np.empty(ifd.shape[1], dtype=np.int64)
+    fbuf = np.empty(fid.shape[1], dtype=np.int64)
+    obuf = np.empty(ofd.shape[1], dtype=np.int64)
     for i in range(ofd.shape[0]):
         cycle = i + stall
+        ni = _compact(ifd[i], ibuf)
+        nf = _compact(fid[i], fbuf)
+        no = _compact(ofd[i], obuf)
         if user:
-            ia = _user_read_row(ist, iptr, ilines, ifd[i], cycle)
-            fa = _user_read_row(fst, fptr, flines, fid[i], cycle)
+            ia = _user_read_row(ist, iptr, ilines, ibuf, ni, cycle)
+            fa = _user_read_row(fst, fptr, flines, fbuf, nf, cycle)
         else:
-            ia = _calc_read_row(ist, iset, ifd[i], cycle)
-            fa = _calc_read_row(fst, fset, fid[i], cycle)
-        out = _write_row(wst, fills, ofd[i], cycle)
-        _first_last(ifd[i], ia, sram[0])
-        _first_last(fid[i], fa, sram[1])
-        _first_last(ofd[i], out, sram[2])
+            ia = _calc_read_row(ist, iset, ibuf, ni, cycle)
+            fa = _calc_read_row(fst, fset, fbuf, nf, cycle)
+        out = _write_row(wst, fills, obuf, no, cycle)
+        _first_last(ibuf, ni, ia, sram[0])
+        _first_last(fbuf, nf, fa, sram[1])
+        _first_last(obuf, no, out, sram[2])
         si, sf, so = ia - cycle - 1, fa - cycle - 1, out - cycle
         add = max(si, sf, so)
         if add > 0:  # the buffer that held the array up
@@ -253,7 +283,7 @@ def _run(ifd, fid, ofd, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, 
     return stall, served_max
 
 
-@njit()
+@njit(inline="always")
 def _block(df, operand, fr, fc, R, C, T, M, K, N):
     """One fold's block of one operand: (prefix, rows, valid rows, valid cols, skew, flip, swap, i0, j0).
 
@@ -278,8 +308,8 @@ def _block(df, operand, fr, fc, R, C, T, M, K, N):
     return 2 * R - 1, T, T, min(C, M - fc * C), True, False, True, fc * C, 0
 
 
-@njit()
-def _fill_row(buf, tau, blk, operand, ifmat, frows, K, N):
+@njit(inline="always")
+def _fill_row(buf, tau, blk, operand, terms, geom, frows, K, N):
     """Write one demand row's addresses (valid entries only, in column order) into `buf`."""
     prefix, rows, valid_rows, valid_cols, skew, flip, swap, i0, j0 = blk
     n = 0
@@ -300,10 +330,11 @@ def _fill_row(buf, tau, blk, operand, ifmat, frows, K, N):
             i, j = i0 + c, j0 + r
         else:
             i, j = i0 + r, j0 + c
-        if operand == 0:
-            addr = ifmat[i, j]
-            if addr < 0:
+        if operand == 0:  # im2col address from row and column terms (no M x K matrix in memory)
+            off = terms[3, j]
+            if off < 0 or terms[1, i] + terms[4, j] >= geom[0] or terms[2, i] + terms[5, j] >= geom[1]:
                 continue
+            addr = terms[0, i] + off
         elif operand == 1:
             if frows[i] < 0:
                 continue  # a padding row of a sparse filter
@@ -316,7 +347,7 @@ def _fill_row(buf, tau, blk, operand, ifmat, frows, K, N):
 
 
 @njit()
-def _run_stream(df, R, C, T, rf, cf, M, K, N, ifmat, frows, kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset,
+def _run_stream(df, R, C, T, rf, cf, M, K, N, terms, geom, frows, kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset,
                 wst, fills, sram, causes):
     """`_run` with the demand rows generated fold by fold instead of read from matrices."""
     per_fold = T + R + C - 2 if df == 0 else 2 * R + C + T - 2
@@ -335,19 +366,19 @@ def _run_stream(df, R, C, T, rf, cf, M, K, N, ifmat, frows, kfull, user, ist, ip
             bo = _block(df, 2, fr, fc, R, C, T, M, K, N)
             for tau in range(per_fold):
                 cycle = i + stall
-                ni = _fill_row(ibuf, tau, bi, 0, ifmat, frows, kfull, N)
-                nf = _fill_row(fbuf, tau, bf, 1, ifmat, frows, kfull, N)
-                no = _fill_row(obuf, tau, bo, 2, ifmat, frows, kfull, N)
+                ni = _fill_row(ibuf, tau, bi, 0, terms, geom, frows, kfull, N)
+                nf = _fill_row(fbuf, tau, bf, 1, terms, geom, frows, kfull, N)
+                no = _fill_row(obuf, tau, bo, 2, terms, geom, frows, kfull, N)
                 if user:
-                    ia = _user_read_row(ist, iptr, ilines, ibuf[:ni], cycle)
-                    fa = _user_read_row(fst, fptr, flines, fbuf[:nf], cycle)
+                    ia = _user_read_row(ist, iptr, ilines, ibuf, ni, cycle)
+                    fa = _user_read_row(fst, fptr, flines, fbuf, nf, cycle)
                 else:
-                    ia = _calc_read_row(ist, iset, ibuf[:ni], cycle)
-                    fa = _calc_read_row(fst, fset, fbuf[:nf], cycle)
-                out = _write_row(wst, fills, obuf[:no], cycle)
-                _first_last(ibuf[:ni], ia, sram[0])
-                _first_last(fbuf[:nf], fa, sram[1])
-                _first_last(obuf[:no], out, sram[2])
+                    ia = _calc_read_row(ist, iset, ibuf, ni, cycle)
+                    fa = _calc_read_row(fst, fset, fbuf, nf, cycle)
+                out = _write_row(wst, fills, obuf, no, cycle)
+                _first_last(ibuf, ni, ia, sram[0])
+                _first_last(fbuf, nf, fa, sram[1])
+                _first_last(obuf, no, out, sram[2])
                 si, sf, so = ia - cycle - 1, fa - cycle - 1, out - cycle
                 add = max(si, sf, so)
                 if add > 0:
@@ -431,20 +462,20 @@ def _report(user, ist, fst, wst, stall, served_max, sram, causes) -> dict:
     }
 
 
-def simulate_layer(ifmap, n_filters: int, dataflow: str, rows: int, cols: int, *, sizes: tuple[int, int, int],
+def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *, sizes: tuple[int, int, int],
                    bandwidths: tuple[int, int, int] | None, words: tuple[int, int],
                    prefetch: tuple[np.ndarray, np.ndarray] | None = None, stall_bug: bool = True,
                    filter_rows: np.ndarray | None = None) -> dict:
     """Run one layer through SCALE-Sim's memory system; return its per-layer report figures.
 
-    `ifmap` is the (M, K) im2col address matrix (-1 outside the input), `n_filters` N; the demand
-    rows are generated fold by fold. `sizes` are the ifmap/filter/ofmap buffers in words;
+    `terms` are the layer's im2col addresses as row and column terms (scalesim_demand.IfmapTerms),
+    `n_filters` N; the demand rows are generated fold by fold. `sizes` are the ifmap/filter/ofmap buffers in words;
     `bandwidths` the three DRAM channels in words per cycle (None: CALC mode, ifmap/filter at 10
     and ofmap at `cols`, SCALE-Sim's estimate); `words` the ifmap and filter address-space sizes;
     `prefetch` the two prefetch orders (USER mode); `filter_rows` the filter rows each reduction
     index reads (N:M sparsity; -1: padding), filter element (row, n) being address n * K + row.
     """
-    m, k = ifmap.shape
+    m, k = terms.base.size, terms.offset.size
     if filter_rows is None:
         filter_rows = np.arange(k, dtype=np.int64)
     kfull = words[1] // n_filters
@@ -455,7 +486,13 @@ def simulate_layer(ifmap, n_filters: int, dataflow: str, rows: int, cols: int, *
     user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
-    stall, served_max = _run_stream(df, rows, cols, t, rf, cf, m, k, n_filters, np.ascontiguousarray(ifmap),
+    # the im2col row terms (base, y0, x0) and column terms (offset, fy, fx), padded to one array
+    width = max(m, k)
+    packed = np.zeros((6, width), dtype=np.int64)
+    for row, values in enumerate((terms.base, terms.y0, terms.x0, terms.offset, terms.fy, terms.fx)):
+        packed[row, : values.size] = values
+    geom = np.array([terms.H, terms.W], dtype=np.int64)
+    stall, served_max = _run_stream(df, rows, cols, t, rf, cf, m, k, n_filters, packed, geom,
                                     np.ascontiguousarray(filter_rows, dtype=np.int64), kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
     return _report(user, ist, fst, wst, stall, served_max, sram, causes)
 

@@ -44,6 +44,45 @@ class Operands:
     ofmap_words: int
 
 
+@dataclass(frozen=True)
+class IfmapTerms:
+    """ifmap[i, j] = base[i] + offset[j] where y0[i] + fy[j] < H and x0[i] + fx[j] < W, else -1
+    (and -1 where offset[j] < 0: a padding column of a sparse layer)."""
+    base: np.ndarray
+    y0: np.ndarray
+    x0: np.ndarray
+    offset: np.ndarray
+    fy: np.ndarray
+    fx: np.ndarray
+    H: int
+    W: int
+
+    def matrix(self) -> np.ndarray:
+        inside = (self.y0[:, None] + self.fy[None, :] < self.H) & (self.x0[:, None] + self.fx[None, :] < self.W)
+        inside &= self.offset[None, :] >= 0
+        return np.where(inside, self.base[:, None] + self.offset[None, :], -1)
+
+
+def ifmap_terms(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | None = None) -> IfmapTerms:
+    """The im2col addresses of one group as row and column terms (see `operand_matrices`)."""
+    c = layer.C // layer.groups
+    p, q = layer.P, layer.Q
+    i = np.arange(layer.N * p * q, dtype=np.int64)
+    image, pixel = np.divmod(i, p * q)
+    oy, ox = np.divmod(pixel, q)
+    y0, x0 = oy * layer.stride_h, ox * layer.stride_w
+    base = image * (layer.H * layer.W * c) + (y0 * layer.W + x0) * c
+    j = np.arange(layer.R * layer.S * c, dtype=np.int64)
+    fy, rest = np.divmod(j, layer.S * c)
+    fx, ch = np.divmod(rest, c)
+    offset = (fy * layer.W + fx) * c + ch
+    if kept is not None:
+        pad = np.zeros((k_sparse or kept.size) - kept.size, dtype=np.int64)
+        fy, fx = np.concatenate([fy[kept], pad]), np.concatenate([fx[kept], pad])
+        offset = np.concatenate([offset[kept], pad - 1])
+    return IfmapTerms(base, y0, x0, offset, fy, fx, layer.H, layer.W)
+
+
 def operand_matrices(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | None = None) -> Operands:
     """One group's operand matrices, SCALE-Sim style (a depthwise layer: one channel's).
 
@@ -51,27 +90,17 @@ def operand_matrices(layer: Layer, kept: np.ndarray | None = None, k_sparse: int
     and filter rows), padded with -1 entries to `k_sparse` (nm_sparsity.py)."""
     c = layer.C // layer.groups
     n_filters = layer.K // layer.groups
-    p, q = layer.P, layer.Q
-    i = np.arange(layer.N * p * q, dtype=np.int64)
-    image, pixel = np.divmod(i, p * q)
-    oy, ox = np.divmod(pixel, q)
-    y0, x0 = oy * layer.stride_h, ox * layer.stride_w
-    j = np.arange(layer.R * layer.S * c, dtype=np.int64)
-    fy, rest = np.divmod(j, layer.S * c)
-    fx, ch = np.divmod(rest, c)
-    y = y0[:, None] + fy[None, :]
-    x = x0[:, None] + fx[None, :]
-    inside = (y < layer.H) & (x < layer.W)
-    per_image = layer.H * layer.W * c
-    ifmap = np.where(inside, image[:, None] * per_image + (y * layer.W + x) * c + ch[None, :], -1)
-    k = j.size
+    terms = ifmap_terms(layer, kept, k_sparse)
+    ifmap = terms.matrix()
+    m = terms.base.size
+    k = layer.R * layer.S * c
+    j = np.arange(k, dtype=np.int64)
     filt = np.arange(n_filters, dtype=np.int64)[None, :] * k + j[:, None]
-    ofmap = n_filters * i[:, None] + np.arange(n_filters, dtype=np.int64)[None, :]
+    ofmap = n_filters * np.arange(m, dtype=np.int64)[:, None] + np.arange(n_filters, dtype=np.int64)[None, :]
     if kept is not None:
         pad = (k_sparse or kept.size) - kept.size
-        ifmap = np.hstack([ifmap[:, kept], np.full((ifmap.shape[0], pad), -1, dtype=np.int64)])
         filt = np.vstack([filt[kept], np.full((pad, n_filters), -1, dtype=np.int64)])
-    return Operands(ifmap, filt, ofmap, layer.N * per_image, k * n_filters, i.size * n_filters)
+    return Operands(ifmap, filt, ofmap, layer.N * layer.H * layer.W * c, k * n_filters, m * n_filters)
 
 
 def _pad(block: np.ndarray, rows: int, cols: int) -> np.ndarray:
