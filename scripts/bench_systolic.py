@@ -99,10 +99,10 @@ def main() -> int:
         out = subprocess.run([sys.executable, __file__, "--child", *case], check=True,
                              capture_output=True, text=True)
         runs.append(json.loads(out.stdout))
-    print(f"\n{'config':<24}{'fidelity':<9}{'layers':>6}{'wall s':>9}{'x ref':>8}{'RSS MB':>9}"
+    print(f"\n{'config':<28}{'fidelity':<9}{'layers':>6}{'wall s':>9}{'x ref':>8}{'RSS MB':>9}"
           f"{'sim cycles':>14}{'cycles/s':>12}{'events/s':>11}")
     for r in runs:
-        print(f"{r['hw']:<24}{r['fidelity']:<9}{r['layers']:>6}{r['wall_s']:>9.2f}{r['wall_s'] / ref:>8.2f}"
+        print(f"{r['hw']:<28}{r['fidelity']:<9}{r['layers']:>6}{r['wall_s']:>9.2f}{r['wall_s'] / ref:>8.2f}"
               f"{r['rss_mb']:>9.0f}{r['cycles']:>14,}{r['cycles'] / r['wall_s']:>12.3g}{r['events'] / r['wall_s']:>11.3g}")
     target = runs[0]
     print(f"\nResNet-50, 32x32 ws, SCALE-Sim CALC setup, default (fast) fidelity: {target['wall_s']:.2f} s, "
