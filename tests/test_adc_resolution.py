@@ -142,3 +142,22 @@ def test_pruning_chip_skips_the_measured_share_and_reports_its_error():
         assert a.loc[name, "crossbar_reads"] == int(b.loc[name, "crossbar_reads"] * (1 - f.loc[name, "zero_slice_fraction"]))
         assert a.loc[name, "activation_rel_error"] == f.loc[name, "activation_rel_error"]
     assert on.summary["activation_max_rel_error"] == f["activation_rel_error"].max()
+
+
+def test_a_run_reports_and_prices_each_layers_adc_bits():
+    import dataclasses
+
+    wl = accelsim.load_workload(ROOT / "workloads" / "toy3.yaml")
+    block = ((("exponents", 7), ("scheme", "pow2"), ("terms", 2)),
+             (("cell_bits", 1), ("cols", 128), ("max_column_ones", 7), ("max_rel_error", 0.05), ("rows", 128),
+              ("scheme", "bitflip")))
+    wl = dataclasses.replace(wl, layers=tuple(dataclasses.replace(layer, compression=block) for layer in wl.layers))
+    r = accelsim.simulate(_hw("era_bs.yaml"), wl)
+    assert (r.layers["adc_bits"] <= 3).all()                 # cap 7 -> ceil(log2 8) = 3 bits at most
+    c = r.components
+    for name, bits in zip(r.layers["layer"], r.layers["adc_bits"]):
+        stat = c[(c.component == "adc") & (c.stat == adc_stat(int(bits)))]["value"].sum()
+        assert stat > 0
+    total = c[(c.component == "adc") & (c.stat == "conversions")]["value"].sum()
+    by_bits = c[(c.component == "adc") & c.stat.str.match(r"conversions_\d+b$")]["value"].sum()
+    assert by_bits == total == r.layers["adc_conversions"].sum()

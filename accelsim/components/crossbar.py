@@ -316,7 +316,7 @@ class CrossbarChip:
                 "tile_bus_cycles": math.ceil(self.units[i].bus_cycles),
                 "mram_bank_cycles": math.ceil(self.writers[i].port.busy_cycles) if i in self.writers else 0,
                 "crossbars": plan.crossbars, "replicas": self.alloc.replicas[i],
-                "reads_per_input": plan.slices, "read_ns": plan.read_ns,
+                "reads_per_input": plan.slices, "read_ns": plan.read_ns, "adc_bits": plan.adc_bits,
                 "crossbar_reads": int(reads.get(name, 0)), "adc_conversions": int(conversions.get(name, 0)),
             })
         return rows

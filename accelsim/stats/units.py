@@ -23,6 +23,8 @@ EXACT = {
     "sram_reads": "elements", "sram_writes": "elements", "layers": "layers", "seed": "",
     "pipelined_inferences_per_s": "inferences/s", "simpy_events": "events",
     "max_abs_error": "output LSB", "rmse": "output LSB", "snr_db": "dB", "injected_bit_flips": "bits",
+    "adc_bits": "bits", "pruned_slice_fraction": "fraction", "activation_rel_error": "fraction",
+    "activation_max_rel_error": "fraction",
 }
 SUFFIXES = (("_cycles", "cycles"), ("_cycle", "cycles"), ("_bytes", "B"), ("_pj", "pJ"), ("_mm2", "mm2"),
             ("_w", "W"), ("_ns", "ns"), ("_sram_reads", "elements"), ("_sram_writes", "elements"),

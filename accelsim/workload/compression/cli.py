@@ -84,8 +84,10 @@ def with_default_block(workload, text: str):
 
 
 def layer_table(workload, results) -> str:
+    from accelsim.devices.adc import column_sum_bits
+
     head = ("layer", "weights", "transforms", "ratio", "bits", "density", "rel_l2", "max_abs", "freed_bitcols",
-            "crossbars")
+            "crossbars", "adc_bits")
     rows = []
     dense_bits = stored = 0
     for layer in workload.layers:
@@ -96,11 +98,13 @@ def layer_table(workload, results) -> str:
         dense_bits += 32 * r.weights.size
         stored += hw.stored_bits
         xbars = f"{hw.crossbars_dense}->{hw.crossbars_compressed}" if r.geometry else "-"
+        # bits an ADC needs for the largest column sum with 1-bit input slices (devices/adc.py)
+        adc = str(column_sum_bits(hw.max_column_sum)) if hw.max_column_sum is not None else "-"
         rows.append((layer.name, label, r.scheme, f"{r.ratio:.2f}x", str(hw.weight_bits), f"{hw.density:.3f}",
-                     f"{r.error['rel_l2']:.4f}", f"{r.error['max_abs']:.3g}", f"{hw.freed_bit_columns:.3f}", xbars))
+                     f"{r.error['rel_l2']:.4f}", f"{r.error['max_abs']:.3g}", f"{hw.freed_bit_columns:.3f}", xbars, adc))
     if not rows:
         return "no layer has a compression block; the output equals the input"
-    rows.append(("total", "", "", f"{dense_bits / stored:.2f}x", "", "", "", "", "", ""))
+    rows.append(("total", "", "", f"{dense_bits / stored:.2f}x", "", "", "", "", "", "", ""))
     widths = [max(len(row[i]) for row in (head, *rows)) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) if i < 3 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
              for row in (head, *rows)]
