@@ -175,7 +175,8 @@ def _summary(ctx: SimContext, hw: HardwareConfig, wl: Workload, layers: pd.DataF
         "drain_cycles": cycles - last_end,
         "macs": macs,
         # executed work over capacity; throughput (gops) stays in the dense network's MACs
-        "utilization": float(layers["executed_macs"].sum()) / (cycles * chip.peak_macs_per_cycle) if cycles else 0.0,
+        "utilization": float(layers.get("timed_macs", layers["executed_macs"]).sum())
+        / (cycles * chip.peak_macs_per_cycle) if cycles else 0.0,
         "gops": 2 * macs / seconds / 1e9 if seconds else 0.0,
         # the roofline's roofs: peak compute, and DRAM bandwidth where the chip has DRAM
         "peak_gops": 2 * chip.peak_macs_per_cycle * hw.clock_mhz / 1e3,

@@ -30,6 +30,68 @@ def figures(hw: str, wl: str) -> dict:
             "gops_per_mm2": s["gops_per_mm2"], "ms": s["seconds"] * 1e3}
 
 
+def compression_ratio(wl: str) -> float:
+    """Dense 32-bit bits over stored bits (codes, indices, codebooks) of the workload's compressed layers."""
+    import accelsim
+    from accelsim.workload.compression.spec import compressed_stats
+
+    layers = [layer for layer in accelsim.load_workload(ROOT / "workloads" / wl).layers if not layer.is_pool]
+    stored = sum(compressed_stats(layer).stored_bits for layer in layers)
+    return 32 * sum(layer.weight_count for layer in layers) / stored
+
+
+def accuracy_cost(seed: int = 0, epochs: int = 15, retrain_epochs: int = 10) -> dict:
+    """Test accuracy of the digits CNN: float, after SAC-style compression with the AlexNet spec's
+    settings for each layer's role (first conv like conv1: 16 % pruned, other convs like conv3-5:
+    63 %, 255 centroids; the classifier like fc8: 75 %, 31 centroids), without and with Deep
+    Compression's masked retraining before clustering."""
+    import numpy as np
+
+    from accelsim.ml import nets
+    from accelsim.ml.data import load_split
+    from accelsim.workload.compression.pipeline import compress
+
+    split = load_split(seed)
+    rng = np.random.default_rng([seed, 5])
+    net = nets.train(nets.cnn(rng), split.x_train, split.y_train, rng, epochs=epochs)
+    dense = nets.accuracy(nets.forward(net, split.x_test), split.y_test)
+    # by role, as in the AlexNet spec: first conv like conv1, other convs like conv3-5, the classifier like fc8
+    settings = [(0.16, 255), (0.63, 255), (0.75, 31)]
+    float_w = [layer.w.copy() for layer in net.compute]
+
+    def squeeze(sharing: bool) -> list:
+        out = []
+        for layer, (sparsity, k) in zip(net.compute, settings):
+            steps = [{"scheme": "prune", "sparsity": sparsity}] + ([{"scheme": "cluster", "k": k}] if sharing else [])
+            out.append(compress(layer.w, steps).weights[0])
+        return out
+
+    def accuracy_with(weights: list) -> float:
+        for layer, w in zip(net.compute, weights):
+            layer.w[...] = w
+        return nets.accuracy(nets.forward(net, split.x_test), split.y_test)
+
+    one_shot = accuracy_with(squeeze(True))
+    for layer, w in zip(net.compute, float_w):
+        layer.w[...] = w
+    masks = [w != 0 for w in squeeze(False)]
+    for layer, m in zip(net.compute, masks):
+        layer.w *= m
+    opt = nets.Adam(1e-3)
+    for _ in range(retrain_epochs):      # retrain the kept weights (Han et al.), masks held
+        order = rng.permutation(len(split.y_train))
+        for i in range(0, len(order), 32):
+            idx = order[i:i + 32]
+            logits, caches = nets.forward(net, split.x_train[idx], keep=True)
+            _, d = nets.softmax_xent(logits, split.y_train[idx])
+            grads = nets.backward(net, caches, d)
+            opt.step([p for layer in net.compute for p in (layer.w, layer.b)], [g for pair in grads for g in pair])
+            for layer, m in zip(net.compute, masks):
+                layer.w *= m
+    retrained = accuracy_with(squeeze(True))
+    return {"float": dense, "one_shot": one_shot, "retrained": retrained}
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     for wl in WORKLOADS:
@@ -44,6 +106,10 @@ def main() -> int:
               f"(published {PUBLISHED['power_efficiency']:.0f}x)")
         print(f"  computational efficiency: accelsim {sac['gops_per_mm2'] / eye['gops_per_mm2']:.2f}x "
               f"(published {PUBLISHED['computational_efficiency']:.0f}x)")
+        print(f"  compression ratio:        accelsim {compression_ratio(wl):.1f}x (published 14x-40x)")
+    acc = accuracy_cost()
+    print(f"accuracy cost on the digits CNN (same kind of settings): float {100 * acc['float']:.1f} %, "
+          f"pruned + clustered {100 * acc['one_shot']:.1f} %, with masked retraining {100 * acc['retrained']:.1f} %")
     return 0
 
 

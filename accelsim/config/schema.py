@@ -61,6 +61,10 @@ class SystolicArray(Model):
     ifmap_spad_words: int = Field(default=12, gt=0, description="rs: ifmap scratchpad per PE, words")
     psum_spad_words: int = Field(default=24, gt=0, description="rs: psum scratchpad per PE, words")
     zero_gating: bool = Field(default=False, description="skip the MAC energy of zero weights (time unchanged)")
+    zero_skipping: bool = Field(
+        default=False, description="rs: skip pruned weights in time (each pass as long as its slowest PE's kept weights)")
+    skip_granularity: int = Field(
+        default=1, gt=0, description="zero skipping: weights of a filter row per skip decision (a block skips if all zero)")
     structured_sparsity: bool = Field(
         default=True, description="run structurally pruned layers with their filters/channels removed")
     weight_codec: bool = Field(
@@ -83,6 +87,12 @@ class SystolicArray(Model):
         default=1, gt=0, description="cycles a vector lane spends on one operation of a vector layer")
     pe_area_um2: float = Field(default=PE_AREA_UM2_45NM, ge=0, description="one PE")
     leakage_mw: float = Field(default=0.0, ge=0, description="static power of the whole array")
+
+    @model_validator(mode="after")
+    def _skipping_needs_rs(self):
+        if self.zero_skipping and self.dataflow != "rs":
+            raise ValueError("zero_skipping is modelled for the row-stationary dataflow only (dataflow: rs)")
+        return self
 
 
 ComputeConfig = Annotated[Union[SystolicArray, CrossbarChip], Field(discriminator="type")]

@@ -14,9 +14,19 @@ k contiguous runs, and a run's mean and squared error follow in O(1) from prefix
 Centroids are stored as float32. Zeros (pruned weights) are not clustered: they get an extra
 code whose table entry is 0. Codes are table indices (not linear): decoding is one table
 lookup per weight, reading the ceil(log2(table size))-bit index and one 32-bit entry.
+
+Storage: besides the forms every transform is measured in (docs/compression.md), a pruned and
+clustered layer may be stored with *relative* indices (Han, Mao, Dally, "Deep Compression",
+ICLR 2016): its nonzero codes in column-major order, each with the distance to the previous
+nonzero in `gap_bits` bits; a distance beyond 2^gap_bits - 1 inserts a filler entry (the
+zero code) at that distance. Bits = entries x (index bits + gap_bits); gap_bits is the width
+that minimises them (Han et al. fix 8 bits for conv and 5 for fc layers). The form with the
+fewest bits is the one counted.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -69,5 +79,34 @@ def cluster(w, *, k: int = 16, max_sweeps: int | None = None, kernel: int = 1,
     codes = np.full(weights.shape, len(table) - 1, dtype=np.int64)
     codes[nonzero] = index
     index_bits = max(1, _log2_ceil(len(table)))
-    return advance(prev, "cluster", table[codes], codes=codes, scale=None, extras={"codebook": table},
-                   code_bits=index_bits, meta_bits=32 * len(table), decode=(1.0, float(index_bits + 32)))
+    out = advance(prev, "cluster", table[codes], codes=codes, scale=None, extras={"codebook": table},
+                  code_bits=index_bits, meta_bits=32 * len(table), decode=(1.0, float(index_bits + 32)))
+    return _with_relative_indices(out, nonzero, index_bits)
+
+
+def relative_index_bits(nonzero: np.ndarray, code_bits: int) -> tuple[int, int]:
+    """(bits, gap_bits) of the relative-index form of a (groups, Kred, Nout) nonzero mask."""
+    order = np.flatnonzero(nonzero.transpose(0, 2, 1).ravel())
+    if order.size == 0:
+        return 0, 1
+    gaps = np.diff(order, prepend=-1)
+    best = None
+    for gap_bits in range(1, 33):
+        reach = (1 << gap_bits) - 1
+        entries = int(order.size + np.sum((gaps - 1) // reach))
+        bits = entries * (code_bits + gap_bits)
+        if best is None or bits < best[0]:
+            best = (bits, gap_bits)
+        if reach >= gaps.max():
+            break
+    return best
+
+
+def _with_relative_indices(result: CompressionResult, nonzero: np.ndarray, index_bits: int) -> CompressionResult:
+    bits, gap_bits = relative_index_bits(nonzero, index_bits)
+    stored = bits + result.meta_bits
+    if nonzero.all() or stored >= result.hw.stored_bits:
+        return result
+    hw = dataclasses.replace(result.hw, stored_bits=int(stored))
+    return dataclasses.replace(result, hw=hw, storage="relative", ratio=32 * nonzero.size / stored,
+                               extras={**result.extras, "gap_bits": np.array(gap_bits)})

@@ -123,7 +123,7 @@ class CompressedSpec(_Step):
     max_abs: Annotated[StrictFloat, Field(ge=0)]
     rmse: Annotated[StrictFloat, Field(ge=0)]
     rel_l2: Annotated[StrictFloat, Field(ge=0)]
-    storage: Literal["dense", "compact", "sparse", "bitcolumn"]
+    storage: Literal["dense", "compact", "sparse", "bitcolumn", "relative"]
     weight_bits: Pos
     density: Annotated[StrictFloat, Field(ge=0, le=1)]
     kept_filters: Annotated[StrictFloat, Field(ge=0, le=1)]

@@ -35,8 +35,13 @@ def _compressed(mapper, layer, stats, hw: HardwareConfig) -> LayerPlan:
         return mapper(layer, hw)
     run = pruned_layer(layer, stats) if array.structured_sparsity else layer
     plan = mapper(run, hw)
+    if array.zero_skipping and array.dataflow == "rs":
+        from accelsim.workload.mapping.zero_skip import skip_zeros
+
+        kept = stats.kept_filters * stats.kept_channels if run is not layer else 1.0
+        plan = skip_zeros(plan, min(1.0, stats.density / kept) if kept else 1.0, hw)
     changes: dict = {"dense_layer": layer if run is not layer else None,
-                     "density": stats.density if array.zero_gating else 1.0}
+                     "density": stats.density if array.zero_gating or array.zero_skipping else 1.0}
     if array.weight_sharing and stats.decode_ops_per_weight == 1.0:  # a clustered (codebook) layer
         changes["shared_k"] = 2 ** stats.weight_bits
     if array.weight_codec and stats.stored_bits:

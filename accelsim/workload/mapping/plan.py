@@ -36,6 +36,7 @@ class LayerPlan:
     density: float = 1.0                                  # nonzero weights (zero gating saves their MACs)
     decode_ops: int = 0                                   # weight-decoder operations (codec chips)
     shared_k: int = 0                                     # weight sharing: centroids per layer (0: off)
+    time_density: float = 1.0                             # share of the MACs that take PE cycles (zero skipping)
 
     @property
     def word_bytes(self) -> tuple[int, int]:
