@@ -96,6 +96,8 @@ class BinaryBucketSpec(_Step):
     scheme: Literal["binary_bucket"]
     eps: Annotated[StrictFloat, Field(gt=0)] | None = Field(default=None, description="absolute error bound")
     rel_eps: Annotated[StrictFloat, Field(gt=0)] | None = Field(default=None, description="error bound / alpha")
+    remap: StrictBool = Field(default=False, description="take the layer mean out before the sign (remapping)")
+    coding: Literal["fixed", "huffman"] = Field(default="fixed", description="bucket ids at a fixed width, or Huffman")
 
     @model_validator(mode="after")
     def _one(self):
@@ -123,7 +125,7 @@ class CompressedSpec(_Step):
     max_abs: Annotated[StrictFloat, Field(ge=0)]
     rmse: Annotated[StrictFloat, Field(ge=0)]
     rel_l2: Annotated[StrictFloat, Field(ge=0)]
-    storage: Literal["dense", "compact", "sparse", "bitcolumn", "relative"]
+    storage: Literal["dense", "compact", "sparse", "bitcolumn", "relative", "huffman"]
     weight_bits: Pos
     density: Annotated[StrictFloat, Field(ge=0, le=1)]
     kept_filters: Annotated[StrictFloat, Field(ge=0, le=1)]
