@@ -212,7 +212,7 @@ def plot_roofline(run, *, title: str = ""):
     hi = max(points["ops_per_byte"].max() if len(points) else 10, peak / bandwidth if bandwidth else 0) * 4
     xs = np.geomspace(lo, hi, 200)
     roof = np.minimum(peak, bandwidth * xs) if bandwidth else np.full_like(xs, peak)
-    ax.plot(xs, roof, color="black", lw=1.5, label="roof")
+    ax.plot(xs, roof, color="black", lw=1.5, label="roof" if bandwidth else "compute roof (DRAM bandwidth unlimited)")
     ax.axhline(peak, ls=":", lw=1, color="grey")
     ax.text(lo * 1.15, peak * 1.08, f"peak {peak:.4g} GOP/s", ha="left", va="bottom", fontsize=7)
     if bandwidth:
