@@ -113,12 +113,10 @@ def test_same_auto_pad(tmp_path):
 @pytest.mark.parametrize("node,inits,match", [
     (helper.make_node("Conv", ["x", "w"], ["y"], name="c", dilations=[2, 2]), {"w": np.ones((2, 1, 3, 3))},
      r"node 'c' \(Conv\): dilations \[2, 2\] are not supported"),
-    (helper.make_node("MatMul", ["x", "x"], ["y"], name="mm"), {},
-     r"node 'mm' \(MatMul\): MatMul of two activations is not supported"),
+    (helper.make_node("Einsum", ["x", "w"], ["y"], name="es", equation="nchw,kc->nkhw"), {"w": np.ones((2, 1))},
+     r"node 'es' \(Einsum\): Einsum with a weight initialiser is not supported"),
     (helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="ct"), {"w": np.ones((1, 2, 3, 3))},
      r"node 'ct' \(ConvTranspose\): unsupported operator ConvTranspose; supported: Conv, Gemm"),
-    (helper.make_node("MaxPool", ["x"], ["y"], name="mp", kernel_shape=[2, 2], ceil_mode=1), {},
-     r"ceil_mode = 1 is not supported"),
 ])
 def test_rejections_name_the_node(tmp_path, node, inits, match):
     path = save(tmp_path, [node], [1, 1, 8, 8], "y", None, inits)

@@ -53,6 +53,11 @@ def row_bytes(plan: CrossbarLayerPlan) -> int:
     return plan.layer.Q * plan.layer.K * -(-plan.input_bits // 8)
 
 
+def kv_bytes(plan: CrossbarLayerPlan, elements: int) -> int:
+    """KV-cache bytes at the precision the layer runs at."""
+    return elements * -(-plan.input_bits // 8)
+
+
 class LayerUnit(Component):
     """The IMAs holding one layer (every replica), or the pooling units of its tiles."""
 
@@ -109,6 +114,7 @@ class LayerUnit(Component):
             self.cell_writes = plan.layer.weight_count * plan.cells_per_weight
         self.start = self.end = 0
         self.done = ctx.env.event()
+        self.offchip: Link | None = None  # set by the chip: the KV cache crosses it
 
     def run(self, source: "Stream", outbox: "Stream", deliver, after=None):
         env, plan, stats, name = self.env, self.plan, self.ctx.stats, self.plan.layer.name
@@ -122,6 +128,9 @@ class LayerUnit(Component):
             t1 = int(env.now)
             if job.first:
                 self.start = t1
+                if plan.layer.kv_read:  # the earlier tokens' K or V come in from the cache in DRAM
+                    yield from self.offchip.serialize(kv_bytes(plan, plan.layer.kv_read))
+                    stats.add("offchip", "bytes", kv_bytes(plan, plan.layer.kv_read), name)
                 if self.program_cycles:
                     yield env.timeout(self.program_cycles)
                     self.count("program_cycles", self.program_cycles, name)
@@ -154,6 +163,9 @@ class LayerUnit(Component):
                 stats.add(component, stat, per * job.vectors, name)
             if "adc" in plan.per_vector:  # priced by the resolution they are made at
                 stats.add("adc", adc_stat(plan.adc_bits), plan.per_vector["adc"] * job.vectors, name)
+        if plan.layer.kv_write:  # the new tokens' K or V go out to the cache
+            yield from self.offchip.serialize(kv_bytes(plan, plan.layer.kv_write))
+            stats.add("offchip", "bytes", kv_bytes(plan, plan.layer.kv_write), name)
         self.end = int(env.now)
         self.done.succeed()
 
@@ -311,6 +323,8 @@ class CrossbarChip:
                 "stall_input": stall_in, "stall_output": stall_out, "stall_tile_bus": bus,
                 "stall_pipeline": cycles - busy - program - stall_in - stall_out - bus,
                 "program_cycles": program, "cell_writes": int(writes.get(name, 0)),
+                "kv_cache_read_bytes": kv_bytes(plan, plan.layer.kv_read),
+                "kv_cache_write_bytes": kv_bytes(plan, plan.layer.kv_write),
                 # how long the layer's tile buses, and MRAM banks (writing its arriving rows),
                 # were busy: a pipeline cannot accept inputs faster than these either
                 "tile_bus_cycles": math.ceil(self.units[i].bus_cycles),
@@ -343,6 +357,8 @@ class CrossbarChip:
                 "crossbar_reads": int(layers["crossbar_reads"].sum()),
                 "adc_conversions": int(layers["adc_conversions"].sum()),
                 "time_multiplexed": self.alloc.reprogram,
+                "kv_cache_read_bytes": int(layers["kv_cache_read_bytes"].sum()),
+                "kv_cache_write_bytes": int(layers["kv_cache_write_bytes"].sum()),
                 "endurance_inferences": self._endurance()}
 
     def _endurance(self) -> float | None:
@@ -367,6 +383,7 @@ class CrossbarChip:
         after = None
         for i, plan in enumerate(plans):
             unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, row_jobs(plan, fidelity))
+            unit.offchip = self.offchip
             self.units.append(unit)
             consumer = plans[i + 1] if i + 1 < len(plans) else None
             outbox = self._stream(plan.rows_out, row_bytes(plan), consumer,

@@ -289,6 +289,8 @@ class SystolicChip:
                 "ofmap_sram_writes": plan.sram_writes.get("ofmap", 0),
                 "dram_read_bytes": sum(plan.dram_read_bytes.values()),
                 "dram_write_bytes": sum(plan.dram_write_bytes.values()),
+                # of those, the KV cache's (decode): earlier tokens' K/V read, new ones appended
+                "kv_cache_read_bytes": layer.kv_read_bytes, "kv_cache_write_bytes": layer.kv_write_bytes,
             })
         return rows
 
@@ -296,6 +298,8 @@ class SystolicChip:
         return {
             "dram_read_bytes": int(layers["dram_read_bytes"].sum()),
             "dram_write_bytes": int(layers["dram_write_bytes"].sum()),
+            "kv_cache_read_bytes": int(layers["kv_cache_read_bytes"].sum()),
+            "kv_cache_write_bytes": int(layers["kv_cache_write_bytes"].sum()),
             "sram_reads": int(layers["ifmap_sram_reads"].sum() + layers["filter_sram_reads"].sum()),
             "sram_writes": int(layers["ofmap_sram_writes"].sum()),
         }

@@ -32,9 +32,13 @@ VECTOR_OPS = {
     "layernorm": (8, 1),  # mean (add); variance (sub, mul, add); normalise (sub, mul), gamma mul, beta add
     "rmsnorm": (4, 1),    # square, sum, multiply by rsqrt(mean + eps), gamma mul
     "gelu": (5, 1),       # x/sqrt2, erf, +1, *x, *0.5
+    "gelu_tanh": (8, 1),  # x^3 (1, a power unit), *0.044715, +x, *sqrt(2/pi), tanh, +1, *x, *0.5
     "silu": (2, 1),       # sigmoid, mul
     "swiglu": (3, 2),     # silu(gate) * up: sigmoid, mul, mul
     "rope": (3, 1),       # x*cos + rotate_half(x)*sin (the sign folded into the sin table)
+    "sigmoid": (1, 1),
+    "tanh": (1, 1),
+    "mean": (1, 1),       # a mean over the last axis alone (its sum)
     "add": (1, 2),        # residual add
     "mul": (1, 2),
 }
@@ -65,6 +69,8 @@ class Layer:
     ops_per_element: int = 0     # vector layers: operations per element
     inputs: int = 1              # vector layers: input tensors read per element
     nm_sparsity: tuple[int, int] | None = None  # N nonzero weights in every M (SCALE-Sim's Sparsity column)
+    kv_read: int = 0             # matmul: elements of its second operand read from the KV cache
+    kv_write: int = 0            # elements of the output appended to the KV cache (decode)
 
     # --- derived geometry -------------------------------------------------------------
     @property
@@ -140,6 +146,14 @@ class Layer:
         return self.N * self.K * self.P * self.Q
 
     @property
+    def kv_read_bytes(self) -> int:
+        return self.kv_read * _bytes(self.act_bits)
+
+    @property
+    def kv_write_bytes(self) -> int:
+        return self.kv_write * _bytes(self.act_bits)
+
+    @property
     def weight_bytes(self) -> int:
         return self.weight_count * _bytes(self.weight_bits)
 
@@ -191,6 +205,13 @@ class Layer:
                 value = getattr(self, name)
                 if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                     bad(name, f"must be a positive integer, got {value!r}")
+        for name in ("kv_read", "kv_write"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                bad(name, f"must be a non-negative integer, got {value!r}")
+        if self.kv_read > self.weight_count or self.kv_write > self.ofmap_count:
+            bad("kv_read" if self.kv_read > self.weight_count else "kv_write",
+                "the KV cache traffic exceeds the operand it belongs to")
         if self.dynamic and self.weight_bits != self.act_bits:
             bad("weight_bits", "a matmul's second operand is an activation: weight_bits must equal act_bits")
         return self

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 from typing_extensions import Annotated
 
 from accelsim.config.loader import clean_loc, error_from_validation
 from accelsim.config.yamlio import parse_yaml
 from accelsim.errors import WorkloadError
 from accelsim.workload.compression.spec import check_compression
+from accelsim.workload.formats.transformer import TransformerSpec, transformer_layers
 from accelsim.workload.layers import VECTOR_OPS, Layer, Workload
 
 Pos = Annotated[StrictInt, Field(gt=0)]
@@ -105,7 +107,15 @@ class WorkloadFile(BaseModel):
     source: str = Field(default="", description="where the layer shapes come from")
     description: str = Field(default="", description="one line on the network")
     defaults: Defaults = Field(default_factory=Defaults, description="applied to every layer")
-    layers: list[LayerSpec] = Field(min_length=1, description="the layers, in execution order")
+    transformer: TransformerSpec | None = Field(
+        default=None, description="a transformer stack whose layers come first (formats/transformer.py)")
+    layers: list[LayerSpec] = Field(default_factory=list, description="the layers, in execution order")
+
+    @model_validator(mode="after")
+    def _some_layers(self):
+        if not self.layers and self.transformer is None:
+            raise ValueError("give `layers`, a `transformer` block, or both")
+        return self
 
 
 def _pair(value) -> tuple[int, int]:
@@ -187,6 +197,15 @@ def parse_native_dict(raw, source: str) -> Workload:
     except ValidationError as exc:
         raise _located(exc, raw, source) from None
     layers, seen = [], set()
+    if spec.transformer is not None:
+        d = spec.defaults
+        for layer in transformer_layers(spec.transformer, d.weight_bits, d.act_bits, d.batch):
+            layer = layer.check(source, f"transformer ({layer.name})")
+            if d.compression is not None and layer.has_weights:
+                layer = dataclasses.replace(layer, compression=_compression(d.compression))
+                check_compression(layer.compression, source, f"transformer ({layer.name})")
+            layers.append(layer)
+            seen.add(layer.name)
     for i, layer_spec in enumerate(spec.layers):
         key = f"layers[{i}] ({layer_spec.name})"
         if layer_spec.name in seen:

@@ -1,38 +1,65 @@
-"""ONNX models (optional extra `onnx`): layers from Conv, Gemm, MatMul and pooling nodes, with
-the weight initialisers returned for `accelsim compress`.
+"""ONNX models (optional extra `onnx`): layers from the MAC-carrying nodes, vector layers from the
+nonlinearities, and the weight initialisers returned for `accelsim compress`.
 
 - Conv (2-D, any groups; group == C is depthwise): strides, pads and auto_pad are read;
   dilations other than 1 are rejected. Weights (K, C/g, R, S) become (g, R*S*C/g, K/g),
   reduction order (c, r, s).
 - Gemm (transA = 0; transB either way; alpha folded into the weights) and MatMul whose second
   operand is an initialiser become `linear` layers; leading dimensions of the activation
-  operand become the batch N. MatMul of two activations is rejected.
-- MaxPool / AveragePool (ceil_mode 0, dilations 1), GlobalAveragePool / GlobalMaxPool.
-- Elementwise, normalisation and shape operators (SKIPPED) have no MACs and are skipped, as in
-  the native format. Anything else is rejected, naming the node.
+  operand become the batch N.
+- MatMul of two activations (attention's Q.K^T and scores.V) and two-operand Einsum become
+  `matmul` layers: broadcast batch dimensions are the groups.
+- MaxPool / AveragePool (dilations 1, ceil_mode 0 or 1), GlobalAveragePool / GlobalMaxPool, and
+  ReduceMean over H x W of a 4-D tensor, which is global average pooling.
+- Vector layers (docs/transformers.md) from the nodes every exporter emits once per use:
+  Softmax, LayerNormalization, RMS norms (ReduceMean over the last axis of a Pow: rmsnorm; of
+  anything else: mean), GELU (Gelu, Erf, or the tanh form's Tanh), SiLU (Sigmoid, Silu), RoPE
+  (rotate_half's Neg, on half the elements). Each is sized by its tensor.
+- Every other operator without MACs (MAC_FREE: elementwise arithmetic, casts, comparisons and
+  logic, shape and indexing operators) is skipped: the exporters disagree on how many of them a
+  model has (bias adds, scale multiplies and masks are emitted differently), while the anchors
+  above appear once per use in both. An operator with MACs that is not supported is named in
+  one error line.
 Shapes come from `onnx.shape_inference`; every layer needs a fully known input shape (an unknown
-batch dimension counts as 1). Biases are ignored (no MACs). Bit widths are the native defaults
-(8-bit weights and activations).
+batch dimension counts as 1). External-data models load from beside the .onnx file. Biases are
+ignored (no MACs). Bit widths are the native defaults (8-bit weights and activations).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
 import numpy as np
 
 from accelsim.errors import InputError, WorkloadError
+from accelsim.workload.formats.onnx_shapes import static_shapes
 from accelsim.workload.layers import Layer, Workload
 
-SKIPPED = frozenset({
-    "Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish", "Elu", "Selu", "Gelu",
-    "Erf", "Softmax", "LogSoftmax", "Add", "Sub", "Mul", "Div", "Sqrt", "Pow", "Neg", "Abs", "Exp",
-    "BatchNormalization", "LayerNormalization", "InstanceNormalization", "LRN", "Dropout", "Identity",
-    "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather", "Shape",
-    "Constant", "ConstantOfShape", "Cast", "ReduceMean", "Pad", "Where", "Equal", "Expand",
+MAC_FREE = frozenset({
+    # elementwise arithmetic and activations
+    "Relu", "LeakyRelu", "PRelu", "Tanh", "Clip", "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu",
+    "Softplus", "Softsign", "Mish", "ThresholdedRelu", "Add", "Sub", "Mul", "Div", "Sqrt", "Pow", "Neg",
+    "Abs", "Exp", "Log", "Reciprocal", "Mod", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos", "Tan",
+    "Min", "Max", "Mean", "Sum", "BitShift", "IsNaN", "IsInf", "Erf",
+    # normalisation and softmax variants without anchors
+    "BatchNormalization", "InstanceNormalization", "GroupNormalization", "LRN", "LogSoftmax", "Hardmax",
+    "Dropout", "Identity",
+    # comparisons and logic
+    "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "And", "Or", "Not", "Xor", "Where",
+    # casts, shapes, indexing, generators
+    "Cast", "CastLike", "Shape", "Size", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose",
+    "Concat", "Split", "Slice", "Gather", "GatherElements", "GatherND", "Scatter", "ScatterElements",
+    "ScatterND", "Expand", "Tile", "Pad", "Range", "Trilu", "CumSum", "NonZero", "OneHot", "TopK",
+    "ArgMax", "ArgMin", "Constant", "ConstantOfShape", "EyeLike", "DepthToSpace", "SpaceToDepth",
+    "Resize", "Upsample", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+    "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ReduceMean",
 })
-SUPPORTED = ("Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool")
+LAYERS = ("Conv", "Gemm", "MatMul", "Einsum", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool")
+VECTORS = {"Softmax": "softmax", "LayerNormalization": "layernorm", "SimplifiedLayerNormalization": "rmsnorm",
+           "RMSNormalization": "rmsnorm", "Gelu": "gelu", "Erf": "gelu", "Tanh": "gelu", "Sigmoid": "silu",
+           "Silu": "silu", "Neg": "rope", "ReduceMean": "rmsnorm"}
 
 
 def _onnx(source: str):
@@ -56,35 +83,43 @@ def read_onnx(path: str | Path) -> tuple[Workload, dict[str, np.ndarray]]:
     if not path.is_file():
         raise WorkloadError("file not found", source)
     try:
-        model = onnx.shape_inference.infer_shapes(onnx.load(source))
+        model = onnx.load(source)  # external data (weights beside the file) load with it
+        model, shapes = static_shapes(model, onnx)
     except Exception as exc:  # protobuf decode errors and inference failures have no common base
         raise WorkloadError(f"not a readable ONNX model: {exc}", source) from None
     graph = model.graph
-    inits = {t.name: onnx.numpy_helper.to_array(t) for t in graph.initializer}
-    shapes = {}
-    for info in [*graph.input, *graph.value_info, *graph.output]:
-        dims = info.type.tensor_type.shape.dim
-        shapes[info.name] = tuple(d.dim_value if d.HasField("dim_value") else None for d in dims)
+    inits = {t.name: t for t in graph.initializer}
+    consts = {out: node for node in graph.node if node.op_type == "Constant" for out in node.output}
+    producers = {out: node for node in graph.node for out in node.output}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for tensor in node.input:
+            consumers.setdefault(tensor, []).append(node)
     layers: list[Layer] = []
     weights: dict[str, np.ndarray] = {}
     names: set[str] = set()
+    graph_maps = (shapes, inits, consts, (producers, consumers), onnx)
     for index, node in enumerate(graph.node):
-        if node.op_type in SKIPPED:
+        op = node.op_type
+        reader = _Node(node, node.name or f"{op.lower()}_{index}", source, *graph_maps)
+        if op not in LAYERS and op not in VECTORS:
+            if op not in MAC_FREE:
+                reader.fail(f"unsupported operator {op}; supported: {', '.join(LAYERS)} (operators without "
+                            f"MACs are skipped or become vector layers)")
             continue
-        name = node.name or f"{node.op_type.lower()}_{index}"
+        layer, w = reader.vector() if op in VECTORS else getattr(reader, op.lower())()
+        if layer is None:
+            continue
+        name = reader.name
         while name in names:
             name += "_"
         names.add(name)
-        reader = _Node(node, name, source, shapes, inits, onnx)
-        if node.op_type not in SUPPORTED:
-            reader.fail(f"unsupported operator {node.op_type}; supported: {', '.join(SUPPORTED)} "
-                        f"(elementwise and shape operators are skipped)")
-        layer, w = getattr(reader, node.op_type.lower())()
+        layer = dataclasses.replace(layer, name=name)
         layers.append(layer.check(source, f"node {name!r}"))
         if w is not None:
             weights[name] = w
-    if not layers:
-        raise WorkloadError("no Conv, Gemm, MatMul or pooling nodes", source)
+    if not any(layer.macs or layer.is_pool for layer in layers):
+        raise WorkloadError("no Conv, Gemm, MatMul, Einsum or pooling nodes", source)
     producer = f" (from {model.producer_name} {model.producer_version})".replace(" )", ")") \
         if model.producer_name else ""
     wl = Workload(name=path.stem, layers=tuple(layers), source=f"ONNX model {path.name}{producer}", path=source)
@@ -94,8 +129,10 @@ def read_onnx(path: str | Path) -> tuple[Workload, dict[str, np.ndarray]]:
 class _Node:
     """Reads one node into a Layer (+ weights). Methods are named after the lowercase op type."""
 
-    def __init__(self, node, name: str, source: str, shapes: dict, inits: dict, onnx):
+    def __init__(self, node, name: str, source: str, shapes: dict, inits: dict, consts: dict, producers: tuple,
+                 onnx):
         self.node, self.name, self.source, self.shapes, self.inits = node, name, source, shapes, inits
+        self.consts, (self.producers, self.consumer_map), self.onnx = consts, producers, onnx
         self.attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
     def fail(self, reason: str):
@@ -108,18 +145,33 @@ class _Node:
                       f"(shape inference gave {dims})")
         return tuple(d or 1 for d in dims)   # an unknown batch dimension counts as 1
 
+    def is_weight(self, i: int) -> bool:
+        return len(self.node.input) > i and self.node.input[i] in self.inits
+
     def weight(self, i: int) -> np.ndarray:
-        if len(self.node.input) <= i or self.node.input[i] not in self.inits:
+        if not self.is_weight(i):
             self.fail("only weights stored as initialisers are supported (not a computed tensor)")
-        return np.asarray(self.inits[self.node.input[i]], dtype=np.float64)
+        array = self.onnx.numpy_helper.to_array(self.inits[self.node.input[i]])
+        return np.asarray(array, dtype=np.float64)
+
+    def constant(self, i: int):
+        """A small integer input (axes) given as an initialiser or a Constant node, else None."""
+        if len(self.node.input) <= i or not self.node.input[i]:
+            return None
+        name = self.node.input[i]
+        if name in self.inits:
+            return [int(v) for v in self.onnx.numpy_helper.to_array(self.inits[name]).ravel()]
+        if name in self.consts:
+            value = self.onnx.helper.get_attribute_value(self.consts[name].attribute[0])
+            return [int(v) for v in self.onnx.numpy_helper.to_array(value).ravel()]
+        return None
 
     def window(self, kernel: tuple[int, int], hw: tuple[int, int]) -> dict:
-        """strides and pads (auto_pad resolved); dilations must be 1."""
+        """strides and pads (auto_pad resolved; ceil_mode as extra bottom/right padding, so the
+        floor formula of `Layer` gives ONNX's ceil output size); dilations must be 1."""
         dilations = list(self.attrs.get("dilations", [1, 1]))
         if any(d != 1 for d in dilations):
             self.fail(f"dilations {dilations} are not supported (only 1)")
-        if self.attrs.get("ceil_mode", 0):
-            self.fail("ceil_mode = 1 is not supported")
         strides = list(self.attrs.get("strides", [1, 1]))
         pads = list(self.attrs.get("pads", [0, 0, 0, 0]))
         auto = self.attrs.get("auto_pad", b"NOTSET")
@@ -134,6 +186,13 @@ class _Node:
             pads = [0, 0, 0, 0]
         if len(strides) != 2 or len(pads) != 4:
             self.fail("only 2-D windows are supported")
+        if self.attrs.get("ceil_mode", 0):
+            for i in range(2):
+                span = hw[i] + pads[i] + pads[i + 2] - kernel[i]
+                out = -(-span // strides[i]) + 1
+                if (out - 1) * strides[i] >= hw[i] + pads[i]:  # the last window must start inside
+                    out -= 1
+                pads[i + 2] = max(pads[i + 2], (out - 1) * strides[i] + kernel[i] - hw[i] - pads[i])
         return dict(stride_h=strides[0], stride_w=strides[1], pad_top=pads[0], pad_left=pads[1],
                     pad_bottom=pads[2], pad_right=pads[3])
 
@@ -161,14 +220,44 @@ class _Node:
         return self._linear(m, kin, b * float(self.attrs.get("alpha", 1.0)))
 
     def matmul(self):
-        if self.node.input[0] in self.inits:
+        if self.is_weight(0):
             self.fail("only activation x weight products are supported (the initialiser must come second)")
-        if self.node.input[1] not in self.inits:
-            self.fail("MatMul of two activations is not supported; only weights from initialisers")
-        dims = self.shape(self.node.input[0])
-        if len(dims) < 2:
-            self.fail(f"needs an activation of rank >= 2, got shape {dims}")
-        return self._linear(int(np.prod(dims[:-1])), dims[-1], self.weight(1))
+        a = self.shape(self.node.input[0])
+        if len(a) < 2:
+            self.fail(f"needs an activation of rank >= 2, got shape {a}")
+        if self.is_weight(1):
+            return self._linear(int(np.prod(a[:-1])), a[-1], self.weight(1))
+        b = self.shape(self.node.input[1])
+        if len(b) < 2 or b[-2] != a[-1]:
+            self.fail(f"operands of shapes {a} and {b} do not multiply")
+        if len(b) == 2:  # one right operand shared by every row: all rows are one product
+            return self._matmul(int(np.prod(a[:-1])), a[-1], b[-1], 1), None
+        batch = np.broadcast_shapes(a[:-2], b[:-2])
+        return self._matmul(a[-2], a[-1], b[-1], int(np.prod(batch))), None
+
+    def einsum(self):
+        equation = self.attrs.get("equation", b"")
+        equation = (equation.decode() if isinstance(equation, bytes) else equation).replace(" ", "")
+        if "->" not in equation or "." in equation or len(self.node.input) != 2:
+            self.fail(f"only explicit two-operand einsum equations are supported, got {equation!r}")
+        if self.is_weight(0) or self.is_weight(1):
+            self.fail("Einsum with a weight initialiser is not supported (use MatMul)")
+        ins, out = equation.split("->")
+        left, right = ins.split(",")
+        sizes = {}
+        for letters, tensor in ((left, self.node.input[0]), (right, self.node.input[1])):
+            dims = self.shape(tensor, len(letters))
+            for letter, d in zip(letters, dims):
+                sizes[letter] = max(sizes.get(letter, 1), d)
+        a, b, o = set(left), set(right), set(out)
+        if (a - b - o) or (b - a - o):
+            self.fail(f"{equation!r} sums an index of one operand alone; not supported")
+        size = lambda letters: int(np.prod([sizes[x] for x in letters])) if letters else 1  # noqa: E731
+        groups, m, n, k = size(a & b & o), size((a & o) - b), size((b & o) - a), size((a & b) - o)
+        return self._matmul(m, k, n, groups), None
+
+    def _matmul(self, m: int, k: int, n: int, groups: int) -> Layer:
+        return Layer(name=self.name, kind="matmul", N=1, C=k * groups, H=m, W=1, K=n * groups, groups=groups)
 
     def _linear(self, m: int, kin: int, b: np.ndarray):
         if b.ndim != 2 or b.shape[0] != kin:
@@ -197,3 +286,43 @@ class _Node:
 
     def globalmaxpool(self):
         return self._pool("maxpool", None)
+
+    def vector(self):
+        """A vector layer from an anchor node (module doc); ReduceMean over H x W is a pool."""
+        op, node = VECTORS[self.node.op_type], self.node
+        dims = self.shape(node.output[0])
+        if node.op_type == "ReduceMean":
+            dims = self.shape(node.input[0])
+            axes = self.attrs.get("axes") or self.constant(1) or list(range(len(dims)))
+            axes = sorted(a % len(dims) for a in axes)
+            if len(dims) == 4 and axes == [2, 3]:
+                return self._pool("avgpool", None)
+            if axes != [len(dims) - 1]:
+                return None, None  # a reduction elsewhere: skipped like the other reductions
+            op = "rmsnorm" if self.traces_to(node.input[0], "Pow", 1) else "mean"
+        elif node.op_type == "Tanh":  # GPT-2's gelu_new: tanh(c (x + 0.044715 x^3))
+            op = "gelu_tanh" if self.traces_to(node.input[0], "Pow", 4) else "tanh"
+        elif node.op_type == "Sigmoid":  # SiLU: x * sigmoid(x)
+            silu = any(n.op_type == "Mul" and node.input[0] in n.input for n in self.consumers(node.output[0]))
+            op = "silu" if silu else "sigmoid"
+        elif node.op_type == "Neg":  # RoPE's rotate_half negates the second half of each head
+            if not self.traces_to(node.input[0], "Slice", 1):
+                return None, None
+            dims = dims[:-1] + (2 * dims[-1],)
+        rows = int(np.prod(dims[:-1])) if len(dims) > 1 else 1
+        from accelsim.workload.formats.native import vector_layer
+
+        return vector_layer(self.name, op, rows * dims[-1], rows), None
+
+    def traces_to(self, tensor: str, op_type: str, depth: int) -> bool:
+        """Whether `tensor` is computed from an `op_type` node within `depth` producers."""
+        frontier = [tensor]
+        for _ in range(depth):
+            nodes = [self.producers[t] for t in frontier if t in self.producers]
+            if any(n.op_type == op_type for n in nodes):
+                return True
+            frontier = [t for n in nodes for t in n.input]
+        return False
+
+    def consumers(self, tensor: str):
+        return self.consumer_map.get(tensor, [])

@@ -1,0 +1,134 @@
+"""The native `transformer:` block: generated layers, MACs from the config, the KV cache in
+decode, GQA, sweeps over its keys, and models too large for a crossbar chip."""
+
+from __future__ import annotations
+
+import pytest
+
+import accelsim
+from accelsim.errors import MappingError, WorkloadError
+from accelsim.sweep.run import run_sweep
+from accelsim.workload import load_workload
+from accelsim.workload.formats.native import parse_native_dict
+from tests.conftest import ROOT
+
+HW = ROOT / "hwconfigs"
+TINY = dict(d_model=64, layers=2, heads=4, kv_heads=2, d_ff=96, gated_mlp=True, activation="silu",
+            norm="rmsnorm", rope=True, seq_len=8, vocab=100)
+
+
+def block(**over):
+    return parse_native_dict({"name": "tiny", "transformer": {**TINY, **over}}, "tiny.yaml")
+
+
+def formula(d, layers, heads, kv, ff, gated, s, t, vocab=0, batch=1):
+    """MACs of a decoder stack, written from the architecture, not from the generator."""
+    hd = d // heads
+    per_token = d * heads * hd + 2 * d * kv * hd + heads * hd * d + (3 if gated else 2) * d * ff
+    attention = 2 * heads * s * t * hd
+    return batch * (layers * (s * per_token + attention) + s * d * vocab)
+
+
+def test_prefill_layers_and_macs():
+    wl = block(phase="prefill")
+    names = [l.name for l in wl.layers[:16]]
+    assert names == ["l0.norm1", "l0.q", "l0.k", "l0.v", "l0.rope", "l0.qk", "l0.softmax", "l0.av", "l0.o",
+                     "l0.res1", "l0.norm2", "l0.gate", "l0.up", "l0.act", "l0.down", "l0.res2"]
+    assert wl.layers[-2].name == "norm_final" and wl.layers[-1].name == "lm_head"
+    assert wl.macs == formula(64, 2, 4, 2, 96, True, 8, 8, 100)
+    qk = next(l for l in wl.layers if l.name == "l0.qk")
+    # grouped-query attention: the 2 query heads sharing a K/V head are one group's rows
+    assert (qk.kind, qk.groups, qk.gemm) == ("matmul", 2, (16, 16, 8))
+    assert {l.op for l in wl.layers if l.is_vector} == {"rmsnorm", "rope", "softmax", "swiglu", "add"}
+    assert sum(l.kv_read + l.kv_write for l in wl.layers) == 0
+
+
+def test_decode_reads_the_kv_cache_and_appends_to_it():
+    wl = block(phase="decode", seq_len=1, context=40, batch=3)
+    assert wl.macs == formula(64, 2, 4, 2, 96, True, 1, 41, 100, batch=3)
+    qk = next(l for l in wl.layers if l.name == "l1.qk")
+    av = next(l for l in wl.layers if l.name == "l1.av")
+    assert qk.gemm == (2, 16, 41) and av.gemm == (2, 41, 16) and qk.groups == 3 * 2
+    # K (and V) of 40 cached tokens x 2 kv heads x 16 per head, per batch item, per layer
+    assert qk.kv_read == av.kv_read == 3 * 40 * 2 * 16
+    assert sum(l.kv_read for l in wl.layers) == 2 * 2 * 3 * 40 * 2 * 16
+    assert [l.name for l in wl.layers if l.kv_write] == ["l0.k", "l0.v", "l1.k", "l1.v"]
+    assert all(l.kv_write == 3 * 2 * 16 for l in wl.layers if l.kv_write)
+
+
+@pytest.mark.parametrize("hw", ["systolic_32x32", "eyeriss"])
+def test_kv_cache_traffic_is_in_dram_traffic(hw):
+    short = accelsim.simulate(HW / f"{hw}.yaml", block(phase="decode", seq_len=1, context=40))
+    long = accelsim.simulate(HW / f"{hw}.yaml", block(phase="decode", seq_len=1, context=80))
+    kv = lambda ctx: 2 * 2 * ctx * 2 * 16  # noqa: E731  2 layers x (K, V) x ctx x 2 kv heads x 16, 1 byte
+    assert short.summary["kv_cache_read_bytes"] == kv(40) and long.summary["kv_cache_read_bytes"] == kv(80)
+    assert short.summary["kv_cache_write_bytes"] == 2 * 2 * 2 * 16
+    # the cache is streamed as the attention matmuls' second operand: DRAM reads grow by at least it
+    assert long.summary["dram_read_bytes"] - short.summary["dram_read_bytes"] >= kv(80) - kv(40)
+    qk = long.layers.set_index("layer").loc["l0.qk"]
+    assert qk["kv_cache_read_bytes"] == 80 * 2 * 16 and qk["dram_read_bytes"] >= qk["kv_cache_read_bytes"]
+
+
+def test_crossbar_decode_brings_the_cache_over_the_offchip_link():
+    hw = accelsim.load_hardware(HW / "mram_crossbar.yaml", {"compute.allow_reprogramming": True})
+    short = accelsim.simulate(hw, block(phase="decode", seq_len=1, context=40))
+    long = accelsim.simulate(hw, block(phase="decode", seq_len=1, context=80))
+    off = lambda r: r.components.query("component == 'offchip' and stat == 'bytes'")["value"].sum()  # noqa: E731
+    assert off(long) - off(short) == 2 * 2 * 40 * 2 * 16  # 8-bit layers on this chip
+    assert long.summary["kv_cache_read_bytes"] == 2 * 2 * 80 * 2 * 16
+
+
+def test_a_model_too_large_for_a_crossbar_chip_is_refused_or_time_multiplexed():
+    big = block(d_model=512, heads=8, kv_heads=8, d_ff=2048, layers=4)
+    small = accelsim.load_hardware(HW / "mram_crossbar.yaml", {"compute.tiles": 4})
+    with pytest.raises(MappingError, match="allow_reprogramming"):
+        accelsim.simulate(small, big)
+    r = accelsim.simulate(accelsim.load_hardware(small, {"compute.allow_reprogramming": True}), big)
+    assert r.summary["time_multiplexed"] and r.summary["macs"] == big.macs
+    weights = r.layers[r.layers["b_operand"] == "weights"]
+    assert (weights["program_cycles"] > 0).all() and (weights["cell_writes"] > 0).all()
+    write_pj = r.components.query("component == 'crossbar' and stat == 'energy_pj'")["value"].sum()
+    assert write_pj >= r.layers["cell_writes"].sum() * 0.194
+
+
+@pytest.mark.parametrize("name, layers, macs", [
+    ("bert_base", 12 * 14 + 1, 11_173_625_856),
+    ("gpt2", 12 * 14 + 2, formula(768, 12, 12, 12, 3072, False, 1024, 1024, 50257)),
+    ("llama2_7b_prefill", 32 * 16 + 2, formula(4096, 32, 32, 32, 11008, True, 2048, 2048, 32000)),
+    ("llama2_7b_decode", 32 * 16 + 2, formula(4096, 32, 32, 32, 11008, True, 1, 2049, 32000)),
+])
+def test_shipped_transformers_match_their_papers_shapes(name, layers, macs):
+    wl = load_workload(ROOT / "workloads" / f"{name}.yaml")
+    assert (len(wl.layers), wl.macs) == (layers, macs)
+
+
+def test_vit_b16_macs():
+    wl = load_workload(ROOT / "workloads" / "vit_b16.yaml")
+    patch = 196 * 3 * 16 * 16 * 768
+    assert wl.macs == patch + formula(768, 12, 12, 12, 3072, False, 197, 197) + 768 * 1000
+    assert wl.layers[0].name == "patch_embed" and wl.layers[-1].name == "head"
+
+
+@pytest.mark.parametrize("over, key", [
+    ({"heads": 5}, "transformer"),
+    ({"kv_heads": 3}, "transformer"),
+    ({"phase": "decode"}, "transformer"),
+    ({"seq_len": 0}, "transformer.seq_len"),
+    ({"kv_head": 2}, "transformer.kv_head"),
+])
+def test_bad_transformer_blocks_name_the_key(over, key):
+    with pytest.raises(WorkloadError) as err:
+        block(**over)
+    assert err.value.key == key
+
+
+def test_sweeping_sequence_length(tmp_path):
+    wl = tmp_path / "tiny.yaml"
+    import yaml
+
+    wl.write_text(yaml.safe_dump({"name": "tiny", "transformer": TINY}))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"hardware: {HW / 'systolic_32x32.yaml'}\nworkloads: [{wl}]\n"
+                    "axes: {workload.transformer.seq_len: [4, 8]}\n")
+    points = run_sweep(spec, tmp_path / "out", jobs=1).points.set_index("workload.transformer.seq_len")
+    assert points.loc[8, "macs"] == block(seq_len=8).macs and points.loc[4, "macs"] == block(seq_len=4).macs
