@@ -159,3 +159,25 @@ def test_an_unsupported_operator_with_macs_is_one_line(tmp_path):
         read_onnx(path)
     assert err.value.key == "node 'up' (ConvTranspose)" and "unsupported operator ConvTranspose" in err.value.reason
     assert "\n" not in err.value.message
+
+
+# CNN blocks (make_exports.py): MACs counted by PyTorch forward hooks when they were exported
+CNNS = {
+    "squeeze_tiny": (1_069_376, ["conv", "maxpool", "conv", "conv", "conv", "maxpool", "conv", "conv", "conv",
+                                 "conv", "avgpool"]),
+    "mbconv_tiny": (1_791_392, ["conv", "silu", "conv", "silu", "depthwise", "silu", "avgpool", "conv", "silu",
+                                "conv", "sigmoid", "conv"] * 1 + ["conv", "silu", "depthwise", "silu", "avgpool",
+                                                                  "conv", "silu", "conv", "sigmoid", "conv",
+                                                                  "avgpool", "linear"]),
+    "resblock_tiny": (897_184, ["conv", "maxpool", "conv", "conv", "avgpool", "linear"]),
+}
+
+
+@pytest.mark.parametrize("model", sorted(CNNS))
+def test_cnn_exports_keep_exact_macs_with_both_exporters(model):
+    """ceil_mode pooling, ReduceMean squeeze-excitation and global pooling, residual adds."""
+    legacy, _ = read_onnx(ONNX / f"{model}_legacy.onnx")
+    dynamo, _ = read_onnx(ONNX / f"{model}_dynamo.onnx")
+    macs, kinds = CNNS[model]
+    assert signature(legacy) == signature(dynamo)
+    assert legacy.macs == macs and [l.op or l.kind for l in legacy.layers] == kinds

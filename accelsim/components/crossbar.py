@@ -69,6 +69,8 @@ class LayerUnit(Component):
         Stat("stall_input", "cycles", "cycles waiting for input rows"),
         Stat("stall_output", "cycles", "cycles waiting for room in the consumer's buffer"),
         Stat("stall_tile_bus", "cycles", "cycles waiting for the tile buffer's bus to carry the inputs"),
+        Stat("stall_weight_load", "cycles", "time-multiplexed: cycles bringing the layer's weights on chip"),
+        Stat("stall_kv_cache", "cycles", "cycles moving KV-cache entries over the off-chip link"),
     )
 
     def __init__(self, ctx: SimContext, hw: HardwareConfig, alloc: Allocation, index: int,
@@ -97,7 +99,7 @@ class LayerUnit(Component):
             self.crossbar_share = (bus / per_vector) / rate
             rate = bus / per_vector
         self.server = Link(ctx.env, f"unit{index}", rate, latency)
-        self.program_cycles = self.cell_writes = 0
+        self.program_cycles = self.cell_writes = self.weight_load_bytes = 0
         xbar = hw.compute.tile.ima.crossbar
         if plan.unit == "crossbars" and plan.layer.dynamic:
             # the dynamic operand is written into the cells before use, every inference: each
@@ -112,6 +114,8 @@ class LayerUnit(Component):
         elif alloc.reprogram and plan.unit == "crossbars":
             self.program_cycles = passes * xbar.rows * ctx.cycles(xbar.write_latency_ns)
             self.cell_writes = plan.layer.weight_count * plan.cells_per_weight
+            # the weights come from off chip before they can be written (once; copies are on-chip)
+            self.weight_load_bytes = plan.layer.weight_count * -(-plan.weight_bits // 8)
         self.start = self.end = 0
         self.done = ctx.env.event()
         self.offchip: Link | None = None  # set by the chip: the KV cache crosses it
@@ -128,9 +132,15 @@ class LayerUnit(Component):
             t1 = int(env.now)
             if job.first:
                 self.start = t1
+                if self.weight_load_bytes:
+                    yield from self.offchip.serialize(self.weight_load_bytes)
+                    stats.add("offchip", "bytes", self.weight_load_bytes, name)
+                    self.count("stall_weight_load", int(env.now) - t1, name)
                 if plan.layer.kv_read:  # the earlier tokens' K or V come in from the cache in DRAM
+                    t_kv = int(env.now)
                     yield from self.offchip.serialize(kv_bytes(plan, plan.layer.kv_read))
                     stats.add("offchip", "bytes", kv_bytes(plan, plan.layer.kv_read), name)
+                    self.count("stall_kv_cache", int(env.now) - t_kv, name)
                 if self.program_cycles:
                     yield env.timeout(self.program_cycles)
                     self.count("program_cycles", self.program_cycles, name)
@@ -164,8 +174,10 @@ class LayerUnit(Component):
             if "adc" in plan.per_vector:  # priced by the resolution they are made at
                 stats.add("adc", adc_stat(plan.adc_bits), plan.per_vector["adc"] * job.vectors, name)
         if plan.layer.kv_write:  # the new tokens' K or V go out to the cache
+            t_kv = int(env.now)
             yield from self.offchip.serialize(kv_bytes(plan, plan.layer.kv_write))
             stats.add("offchip", "bytes", kv_bytes(plan, plan.layer.kv_write), name)
+            self.count("stall_kv_cache", int(env.now) - t_kv, name)
         self.end = int(env.now)
         self.done.succeed()
 
@@ -300,7 +312,8 @@ class CrossbarChip:
         stats = self.ctx.stats
         writes = stats.by_layer("crossbar", "cell_writes")
         per = {s: stats.by_layer("units", s)
-               for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_tile_bus")}
+               for s in ("busy_cycles", "program_cycles", "stall_input", "stall_output", "stall_tile_bus",
+                         "stall_weight_load", "stall_kv_cache")}
         reads = stats.by_layer("crossbar", "reads")
         conversions = stats.by_layer("adc", "conversions")
         rows = []
@@ -311,6 +324,7 @@ class CrossbarChip:
             program = int(per["program_cycles"].get(name, 0))
             stall_in, stall_out = int(per["stall_input"].get(name, 0)), int(per["stall_output"].get(name, 0))
             bus = round(per["stall_tile_bus"].get(name, 0))
+            load, kv = int(per["stall_weight_load"].get(name, 0)), int(per["stall_kv_cache"].get(name, 0))
             cycles = end - start
             rows.append({
                 "layer": name, "type": plan.layer.kind, "unit": plan.unit, "b_operand": b_operand(plan.layer),
@@ -321,7 +335,8 @@ class CrossbarChip:
                 "utilization": plan.macs * (1 - plan.skip_fraction) / (cycles * self.peak_macs_per_cycle)
                 if cycles else 0.0,
                 "stall_input": stall_in, "stall_output": stall_out, "stall_tile_bus": bus,
-                "stall_pipeline": cycles - busy - program - stall_in - stall_out - bus,
+                "stall_weight_load": load, "stall_kv_cache": kv,
+                "stall_pipeline": cycles - busy - program - stall_in - stall_out - bus - load - kv,
                 "program_cycles": program, "cell_writes": int(writes.get(name, 0)),
                 "kv_cache_read_bytes": kv_bytes(plan, plan.layer.kv_read),
                 "kv_cache_write_bytes": kv_bytes(plan, plan.layer.kv_write),
