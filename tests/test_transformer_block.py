@@ -132,3 +132,19 @@ def test_sweeping_sequence_length(tmp_path):
                     "axes: {workload.transformer.seq_len: [4, 8]}\n")
     points = run_sweep(spec, tmp_path / "out", jobs=1).points.set_index("workload.transformer.seq_len")
     assert points.loc[8, "macs"] == block(seq_len=8).macs and points.loc[4, "macs"] == block(seq_len=4).macs
+
+
+def test_compress_writes_a_decode_step_back_with_its_kv_cache(tmp_path):
+    import yaml
+
+    from accelsim.cli import main
+
+    src = tmp_path / "tiny.yaml"
+    src.write_text(yaml.safe_dump({"name": "tiny", "defaults": {"compression": {"scheme": "prune", "sparsity": 0.5}},
+                                   "transformer": {**TINY, "phase": "decode", "seq_len": 1, "context": 16}}))
+    assert main(["compress", str(src), "-o", str(tmp_path / "out")]) == 0
+    before, after = load_workload(src), load_workload(tmp_path / "out.yaml")
+    assert [(l.kind, l.gemm, l.kv_read, l.kv_write) for l in after.layers] == \
+        [(l.kind, l.gemm, l.kv_read, l.kv_write) for l in before.layers]
+    assert all(l.compression for l in after.layers if l.has_weights)
+    assert not any(l.compression for l in after.layers if not l.has_weights)

@@ -36,14 +36,16 @@ def layer_to_native(layer: Layer) -> dict:
     flat = layer.H == layer.W == layer.R == layer.S == 1 == layer.stride_h == layer.stride_w and \
         not (layer.pad_top or layer.pad_bottom or layer.pad_left or layer.pad_right)
     if layer.kind == "linear" and flat and layer.groups == 1:
-        return {"name": layer.name, "type": "linear", "in_features": layer.C, "out_features": layer.K}
+        return {"name": layer.name, "type": "linear", "in_features": layer.C, "out_features": layer.K,
+                **({"kv_write": layer.kv_write} if layer.kv_write else {})}
     if layer.kind == "gemm" and layer.W == layer.R == layer.S == 1 and layer.stride_h == layer.stride_w == 1 \
             and not (layer.pad_top or layer.pad_bottom or layer.pad_left or layer.pad_right):
         return {"name": layer.name, "type": "gemm", "M": layer.H, "K": layer.C // layer.groups,
                 "N": layer.K // layer.groups, "groups": layer.groups}
     if layer.kind == "matmul":
         return {"name": layer.name, "type": "matmul", "M": layer.H, "K": layer.C // layer.groups,
-                "N": layer.K // layer.groups, "groups": layer.groups}
+                "N": layer.K // layer.groups, "groups": layer.groups,
+                **({"kv_read": layer.kv_read} if layer.kv_read else {})}
     if layer.is_vector:
         return {"name": layer.name, "type": "vector", "op": layer.op, "elements": layer.H * layer.C,
                 "rows": layer.H, "ops_per_element": layer.ops_per_element, "inputs": layer.inputs}

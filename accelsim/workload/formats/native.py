@@ -60,6 +60,7 @@ class LinearSpec(_Spec):
     type: Literal["linear"]
     in_features: Pos = Field(description="input features")
     out_features: Pos = Field(description="output features")
+    kv_write: NonNeg = Field(default=0, description="output elements appended to the KV cache (decode's k, v)")
 
 
 class GemmSpec(_Spec):
@@ -76,6 +77,7 @@ class MatmulSpec(_Spec):
     K: Pos = Field(description="reduction length")
     N: Pos = Field(description="columns of the output and of the right operand")
     groups: Pos = Field(default=1, description="independent products (e.g. heads); each batch item has its own")
+    kv_read: NonNeg = Field(default=0, description="elements of the right operand read from the KV cache (decode)")
 
 
 class VectorSpec(_Spec):
@@ -148,11 +150,13 @@ def spec_to_layer(spec, defaults: Defaults) -> Layer:
         compression=_compression(spec.compression if spec.compression is not None else defaults.compression),
     )
     if isinstance(spec, LinearSpec):
-        return Layer(kind="linear", C=spec.in_features, H=1, W=1, K=spec.out_features, **common)
+        return Layer(kind="linear", C=spec.in_features, H=1, W=1, K=spec.out_features, kv_write=spec.kv_write,
+                     **common)
     if isinstance(spec, MatmulSpec):  # the right operand is an activation: act_bits, never compressed
         groups = spec.groups * common.pop("N")
         common.update(weight_bits=common["act_bits"], compression=())
-        return Layer(kind="matmul", C=spec.K * groups, H=spec.M, W=1, K=spec.N * groups, groups=groups, **common)
+        return Layer(kind="matmul", C=spec.K * groups, H=spec.M, W=1, K=spec.N * groups, groups=groups,
+                     kv_read=spec.kv_read, **common)
     if isinstance(spec, VectorSpec):
         return vector_layer(spec.name, spec.op, spec.elements, spec.rows, common["N"], common["act_bits"],
                             spec.ops_per_element, spec.inputs)
