@@ -56,10 +56,12 @@ def test_decode_reads_the_kv_cache_and_appends_to_it():
     assert all(l.kv_write == 3 * 2 * 16 for l in wl.layers if l.kv_write)
 
 
-@pytest.mark.parametrize("hw", ["systolic_32x32", "eyeriss"])
-def test_kv_cache_traffic_is_in_dram_traffic(hw):
-    short = accelsim.simulate(HW / f"{hw}.yaml", block(phase="decode", seq_len=1, context=40))
-    long = accelsim.simulate(HW / f"{hw}.yaml", block(phase="decode", seq_len=1, context=80))
+@pytest.mark.parametrize("hw, memory", [("systolic_32x32", "native"), ("systolic_32x32", "scalesim"),
+                                        ("eyeriss", "native")])
+def test_kv_cache_traffic_is_in_dram_traffic(hw, memory):
+    chip = accelsim.load_hardware(HW / f"{hw}.yaml", {"memory.model": memory})
+    short = accelsim.simulate(chip, block(phase="decode", seq_len=1, context=40))
+    long = accelsim.simulate(chip, block(phase="decode", seq_len=1, context=80))
     kv = lambda ctx: 2 * 2 * ctx * 2 * 16  # noqa: E731  2 layers x (K, V) x ctx x 2 kv heads x 16, 1 byte
     assert short.summary["kv_cache_read_bytes"] == kv(40) and long.summary["kv_cache_read_bytes"] == kv(80)
     assert short.summary["kv_cache_write_bytes"] == 2 * 2 * 2 * 16

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accelsim.components.systolic import STALL_CAUSES, PEArray, SystolicChip
+from accelsim.components.systolic import STALL_CAUSES, PEArray, SystolicChip, b_operand
 from accelsim.kernels.scalesim_memory import simulate_layer
 from accelsim.workload.mapping.nm_sparsity import effective_k, kept_rows, storage
 from accelsim.workload.mapping.scalesim_demand import ifmap_terms, operand_matrices, prefetch_orders
@@ -145,7 +145,7 @@ class ScaleSimChip(SystolicChip):
         self._count(plan, cycles, stall, reads, writes)
         on_array = plan.unit == "pe_array"
         return {
-            "layer": name, "type": layer.kind, "unit": plan.unit,
+            "layer": name, "type": layer.kind, "unit": plan.unit, "b_operand": b_operand(layer),
             "macs": plan.workload_macs, "executed_macs": layer.macs, "folds": plan.folds,
             "compute_cycles": plan.compute_cycles, "stall_cycles": total_stall,
             "cycles": cycles, "start_cycle": start, "end_cycle": start + cycles,
@@ -158,6 +158,7 @@ class ScaleSimChip(SystolicChip):
             "dram_read_bytes": reads["ifmap"] + reads["filter"],
             "dram_write_bytes": writes,
             "dram_ifmap_read_bytes": reads["ifmap"], "dram_filter_read_bytes": reads["filter"],
+            "kv_cache_read_bytes": layer.kv_read_bytes, "kv_cache_write_bytes": layer.kv_write_bytes,
             **extra,
         }
 
@@ -177,7 +178,7 @@ class ScaleSimChip(SystolicChip):
         array.count("macs", active, name)
         array.count("gated_macs", plan.macs - active, name)
         array.count("decode_ops", plan.decode_ops, name)
-        array.vector.count("vector_ops", plan.layer.pool_ops, name)
+        array.vector.count("vector_ops", plan.layer.vector_ops, name)
         array.count("busy_cycles", cycles, name)
         array.count("compute_cycles", plan.compute_cycles, name)
         array.count("folds", plan.folds, name)
