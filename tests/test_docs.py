@@ -32,6 +32,7 @@ EXEMPT = {
     # tests never rewrite source files; these two regenerate parts of docs/ by design
     "python scripts/reproduce_seeds.py": "rewrites the generated section of docs/validation.md",
     "python scripts/nand_spin_training.py": "rewrites docs/img/training_nand_spin.png",
+    "python scripts/bench_llm.py": "a benchmark of minutes per run (LLaMA-2-7B, three repeats per case)",
 }
 SLOW = ("accelsim sweep", "resnet", "vgg16", "alexnet", "bert", "mobilenet", "python scripts/", "accelsim compress")
 INLINE = re.compile(r"`((?:accelsim|python|pytest) [^`]+)`")
