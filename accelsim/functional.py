@@ -92,6 +92,7 @@ def run_functional(
         if not layer.has_weights:  # pooling, vector ops and matmuls of two activations
             continue
         in_bits, w_bits = _precision(layer, hw)
+        _require_tensors(layer, int(vectors), source if tensors is not None else workload.path)
         # each layer's weights and inputs have their own streams: the inputs alone can be
         # redrawn (zero_slice_fractions) and come out the same
         w = _weights(layer, given.get(f"{layer.name}.weight"), w_bits, np.random.default_rng([root, i, 0]), source)
@@ -107,6 +108,17 @@ def run_functional(
         except ValueError as exc:  # what the kernels cannot represent, e.g. > 16-bit operands
             raise InputError(f"functional mode: {exc}", source, f"layer {layer.name!r}") from None
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _require_tensors(layer: Layer, vectors: int, source: str) -> None:
+    """Refuse up front a layer whose sampled tensors (int64 weights and inputs, and about as
+    much again in kernel scratch) cannot fit in memory."""
+    from accelsim.limits import require_memory
+
+    m, k, n = layer.gemm
+    g = layer.groups
+    require_memory(2 * 8 * g * k * (n + min(vectors, m)), "functional mode: its weight and input tensors",
+                   layer.name, source)
 
 
 def zero_slice_fractions(hw: HardwareConfig, workload: Workload, rng: np.random.Generator,
@@ -129,6 +141,7 @@ def input_slices(hw: HardwareConfig, workload: Workload, rng: np.random.Generato
         if layer.is_pool:
             continue
         in_bits, _ = _precision(layer, hw)
+        _require_tensors(layer, int(vectors), source if tensors is not None else workload.path)
         x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
                     np.random.default_rng([root, i, 1]), source)
         _, counts = prune_activations(hw, x, in_bits)

@@ -73,3 +73,57 @@ def test_same_seed_same_bits():
     a = accelsim.simulate(hw, wl, seed=7)
     b = accelsim.simulate(hw, wl, seed=7)
     assert a.layers.equals(b.layers) and a.components.equals(b.components) and a.summary == b.summary
+
+
+def _paced(layer, hw) -> bool:
+    from accelsim.components.controller import needs_pacing
+    from accelsim.workload.mapping import map_workload
+
+    config = accelsim.load_hardware(hw)
+    buffers = {s: getattr(config.memory, f"{s}_sram").capacity_bytes for s in ("ifmap", "filter", "ofmap")}
+    return needs_pacing(map_workload(Workload("w", (layer,)), config)[0], "fast", buffers)
+
+
+@settings(max_examples=8, deadline=None)
+@given(m=st.integers(200, 1400), k=st.integers(300, 1500), n=st.integers(100, 400),
+       df=st.sampled_from(["os", "ws", "is"]), rows=st.integers(8, 32), cols=st.integers(8, 32),
+       bandwidth=st.sampled_from([1, 8, 32]), latency=st.sampled_from([0, 200]), kib=st.sampled_from([2, 16]))
+def test_big_fold_layers_are_batched_and_stay_within_half_a_percent(m, k, n, df, rows, cols, bandwidth, latency, kib):
+    """Layers whose folds overflow quarter-buffer jobs: fast batches them anyway (a bounded
+    job count) and paces the batches at fine's steady-state fold period."""
+    from hypothesis import assume
+
+    layer = Layer(name="l", kind="gemm", C=k, H=m, W=1, K=n)
+    hw = _hw(df, rows, cols, bandwidth, latency, kib)
+    assume(_paced(layer, hw))
+    wl = Workload("w", (layer, Layer(**{**layer.__dict__, "name": "l2"})))
+    fine, fast = _both(hw, wl)
+    a, b = fine.summary["cycles"], fast.summary["cycles"]
+    assert abs(a - b) <= 0.005 * a
+    for key in ("macs", "compute_cycles", "dram_read_bytes", "dram_write_bytes"):
+        assert fine.summary[key] == fast.summary[key]
+
+
+def test_big_fold_layer_costs_a_bounded_number_of_jobs():
+    from accelsim.components.controller import PACED_JOBS_PER_LAYER, fold_runs
+
+    for folds in (513, 10_000, 2**22, 2**62):
+        runs = fold_runs(folds, "fast", None, PACED_JOBS_PER_LAYER, 8)
+        assert runs[0] == (0, 1) and runs[-1] == (folds - 1, folds)
+        assert all(a[1] == b[0] and b[1] > b[0] for a, b in zip(runs, runs[1:]))
+        assert len(runs) <= PACED_JOBS_PER_LAYER + 2 * 64
+
+
+def test_gemm_of_2_pow_60_folds_runs_fast_and_is_refused_fine():
+    """A layer far past memory in fine fidelity is refused up front, with one clear error."""
+    import pytest
+
+    from accelsim.errors import MappingError
+
+    hw = _hw("ws", 32, 32, 16, 100, 64)
+    wl = Workload("w", (Layer(name="g", kind="gemm", C=2**63, H=64, W=1, K=64),))
+    assert accelsim.simulate(hw, wl).summary["macs"] == 2**63 * 64 * 64
+    with pytest.raises(MappingError, match="layer 'g': a table of .* fine-fidelity jobs.*use fidelity fast"):
+        accelsim.simulate(hw, wl, fidelity="fine")
+    with pytest.raises(MappingError, match="layer 'g': functional mode"):
+        accelsim.simulate(hw, wl, functional=True)

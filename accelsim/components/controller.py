@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accelsim.limits import require_memory
 from accelsim.workload.mapping.plan import LayerPlan
 
 # fast fidelity: about this many jobs per layer; first and last fold stay single jobs so a
 # layer's start-up and tail are timed as finely as in `fine`.
 FAST_JOBS_PER_LAYER = 256
+# A layer whose single fold overflows a quarter of a buffer keeps this many folds at each end
+# as single jobs; its middle jobs are paced at the steady-state fold period (`jobs_for`).
+EDGE_FOLDS = 8
+PACED_JOBS_PER_LAYER = 512
+# Past this many quarter-buffer jobs in one layer, fast batches and paces it all the same.
+MAX_WINDOW_JOBS = 1 << 16
+# A job costs about this much memory while a run holds its table (measured: ~0.43 KB).
+JOB_BYTES = 512
 
 
 @dataclass(slots=True)
@@ -30,23 +39,40 @@ class Job:
     end: int
     ifmap_write_delay: int = 0   # cycles an MRAM buffer's write port held the job back
     filter_write_delay: int = 0
+    pace: int = 0         # paced batch: ends no earlier than this many cycles after its layer's
+    pace_origin: bool = False  # ...first paced batch began (this job is that one)
 
     def share(self, total: int) -> int:
         return _share(total, self.plan.folds, self.start, self.end)
 
 
 def fold_runs(folds: int, fidelity: str, max_chunk: int | None = None,
-              max_jobs: int = FAST_JOBS_PER_LAYER) -> list[tuple[int, int]]:
-    """[start, end) fold ranges, one per job."""
-    if fidelity == "fine" or folds <= max_jobs:
+              max_jobs: int = FAST_JOBS_PER_LAYER, edge: int = 1, grow=None) -> list[tuple[int, int]]:
+    """[start, end) fold ranges, one per job: the first and last fold single, the middle cut
+    into about `max_jobs` runs of at most `max_chunk` folds. With `edge` > 1, `edge` single
+    folds at each end and runs that grow up to the middle's size (`grow(n)`: the run after
+    one of n folds; default 2n) and halve after it, so a layer's start-up and tail are timed
+    fold by fold."""
+    if fidelity == "fine" or folds <= max(max_jobs, 4 * edge):
         return [(i, i + 1) for i in range(folds)]
-    middle = folds - 2
-    chunk = -(-middle // (max_jobs - 2))
-    if max_chunk is not None:
-        chunk = max(1, min(chunk, max_chunk))
-    runs = [(0, 1)]
-    runs += [(a, min(a + chunk, folds - 1)) for a in range(1, folds - 1, chunk)]
-    runs.append((folds - 1, folds))
+    if edge == 1:
+        middle = folds - 2
+        chunk = -(-middle // (max_jobs - 2))
+        if max_chunk is not None:
+            chunk = max(1, min(chunk, max_chunk))
+        sizes = [1] + [min(chunk, folds - 1 - a) for a in range(1, folds - 1, chunk)] + [1]
+    else:
+        chunk = -(-folds // max_jobs)
+        ramp = [1] * edge
+        grow = grow or (lambda n: 2 * n)
+        while ramp[-1] < chunk and len(ramp) < max_jobs // 4:
+            ramp.append(min(chunk, max(ramp[-1] + 1, grow(ramp[-1]))))
+        middle = folds - 2 * sum(ramp)
+        sizes = ramp + [min(chunk, middle - a) for a in range(0, middle, chunk)] + ramp[::-1]
+    runs, a = [], 0
+    for n in sizes:
+        runs.append((a, a + n))
+        a += n
     return runs
 
 
@@ -70,13 +96,70 @@ def max_chunk(plan: LayerPlan, buffer_bytes: dict[str, int] | None) -> int | Non
     return limit
 
 
-def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str, int] | None = None) -> list[Job]:
-    """The jobs of one layer; `buffer_bytes` (stream -> buffer capacity) bounds fast jobs."""
+def needs_pacing(plan: LayerPlan, fidelity: str, buffer_bytes: dict[str, int] | None) -> bool:
+    """A fast layer batched past the quarter-buffer bound, and paced (`jobs_for`): one whose
+    single fold overflows a quarter of a buffer (fine then prefetches a fold or two ahead,
+    and a batch would hide DRAM latency that fine exposes), or one that quarter-buffer jobs
+    would cut into more than MAX_WINDOW_JOBS jobs (a cost bound: there, small folds behind a
+    deep prefetch window are timed less exactly than the 0.5 % the tests check)."""
+    if fidelity != "fast" or plan.folds <= FAST_JOBS_PER_LAYER:
+        return False
+    limit = max_chunk(plan, buffer_bytes)
+    return limit is not None and (limit == 0 or -(-(plan.folds - 2) // limit) > MAX_WINDOW_JOBS)
+
+
+def _growth(plan: LayerPlan, link):
+    """How fast a paced layer's batches may grow: a batch of n folds computes while the next
+    one loads, so the next may hold as many folds as load (with the link `link` = (bytes per
+    cycle or None, latency cycles)) in n folds' compute; a link-bound layer doubles."""
+    from fractions import Fraction
+
+    bw, latency = link or (None, 0)
+    per_fold = sum(plan.dram_read_bytes.values()) + sum(plan.dram_write_bytes.values())
+    if bw is None or per_fold == 0:
+        return None
+    load = Fraction(per_fold, plan.folds) / bw          # link cycles per fold
+    compute = Fraction(plan.folds * plan.fold_cycles + plan.sram_stall_cycles, plan.folds)
+    if load >= compute:
+        return None
+    return lambda n: min(2 * n, int((n * compute - latency) / load))
+
+
+def probe_plan(plan: LayerPlan, folds: int) -> LayerPlan:
+    """The first `folds` folds of `plan` as a layer of their own (one group): what a fine
+    probe runs to measure the layer's steady-state fold period."""
+    import dataclasses
+
+    def part(d: dict) -> dict:
+        return {k: _share(v, plan.folds, 0, folds) for k, v in d.items()}
+
+    return dataclasses.replace(
+        plan, folds=folds, groups=1, end_adjust=0, sram_stall_cycles=_share(plan.sram_stall_cycles, plan.folds, 0, folds),
+        dram_read_bytes=part(plan.dram_read_bytes), dram_write_bytes=part(plan.dram_write_bytes),
+        sram_reads=part(plan.sram_reads), sram_writes=part(plan.sram_writes), decode_ops=_share(plan.decode_ops, plan.folds, 0, folds),
+        used_pes=_share(plan.used_pes, plan.folds, 0, folds))
+
+
+def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str, int] | None = None,
+             period=None, link=None, source: str | None = None) -> list[Job]:
+    """The jobs of one layer; `buffer_bytes` (stream -> buffer capacity) bounds fast jobs.
+
+    `period` (cycles per fold, a Fraction, for a layer that `needs_pacing`): its batched jobs
+    end no earlier than their folds since the first batch began times that period -- the
+    rate fine fidelity settles into -- a schedule, so a late batch is not delayed further."""
+    if fidelity == "fine":
+        require_memory(plan.folds * JOB_BYTES, f"a table of {plan.folds:,} fine-fidelity jobs", plan.layer.name, source,
+                       "use fidelity fast")
     per_group = plan.folds // plan.groups
     jobs = []
-    runs = fold_runs(plan.folds, fidelity, max_chunk(plan, buffer_bytes))
+    if period is None:
+        runs = fold_runs(plan.folds, fidelity, max_chunk(plan, buffer_bytes))
+    else:
+        runs = fold_runs(plan.folds, fidelity, None, PACED_JOBS_PER_LAYER, EDGE_FOLDS, _growth(plan, link))
+    paced_from = next((a for a, b in runs if b - a > 1), None) if period is not None else None
     for a, b in runs:
         group_ends = b // per_group - a // per_group  # groups whose last fold is in [a, b)
+        paced = paced_from is not None and b - a > 1
         jobs.append(Job(
             layer=index, name=plan.layer.name, unit=plan.unit, folds=b - a,
             cycles=(b - a) * plan.fold_cycles - group_ends * plan.end_adjust,
@@ -86,5 +169,6 @@ def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str,
             ofmap_read_bytes=_share(plan.dram_read_bytes.get("ofmap", 0), plan.folds, a, b),
             ofmap_bytes=_share(plan.dram_write_bytes.get("ofmap", 0), plan.folds, a, b),
             first=a == 0, last=b == plan.folds, plan=plan, start=a, end=b,
+            pace=int(period * (b - paced_from)) if paced else 0, pace_origin=paced and a == paced_from,
         ))
     return jobs

@@ -11,14 +11,17 @@ both operands and for room in the ofmap buffer, and each wait is a stall with it
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
-from accelsim.components.controller import Job, jobs_for
+from accelsim.components.controller import EDGE_FOLDS, Job, jobs_for, needs_pacing, probe_plan
 from accelsim.components.mram import MRAM_STATS, MramWriter
 from accelsim.config.schema import HardwareConfig, Sram
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
 from accelsim.workload.mapping import map_workload
 
+# Folds in the shorter of the two fine probes that measure a paced layer's fold period.
+PROBE_FOLDS = 4 * EDGE_FOLDS
 STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram",
                 "ifmap_mram_write", "filter_mram_write", "mram_bank", "filter_decode")
 class Dram(Component):
@@ -31,6 +34,7 @@ class Dram(Component):
         super().__init__(ctx, "dram")
         bw = hw.memory.dram.bandwidth_bytes_per_cycle
         self.link = Link(ctx.env, "dram", None if bw == "unlimited" else float(bw), ctx.cycles(hw.memory.dram.latency_ns))
+        self.link_shape = (self.link.bytes_per_cycle, self.link.latency)
 
 
 class OperandBuffer(Component):
@@ -150,16 +154,17 @@ class PEArray(Component):
     )
 
     def __init__(self, ctx: SimContext, ifmap: OperandBuffer, filt: OperandBuffer, ofmap: OfmapBuffer,
-                 sram_stall_causes: dict[int, str]):
+                 sram_stall_causes: dict[int, str], pace_causes: dict[int, str] | None = None):
         super().__init__(ctx, "pe_array")
         self.ifmap, self.filter, self.ofmap = ifmap, filt, ofmap
         self.vector = VectorUnit(ctx)
         self.sram_stall_causes = sram_stall_causes
+        self.pace_causes = pace_causes or {}
         self.layer_spans: dict[int, tuple[int, int]] = {}
 
     def run(self, jobs: list[Job]):
         env = self.env
-        layer_start = 0
+        layer_start = pace_origin = 0
         for job in jobs:
             t0 = int(env.now)
             if job.first:
@@ -184,6 +189,12 @@ class PEArray(Component):
                 yield env.timeout(bank)
                 self.count("stall_mram_bank", bank, job.name)
                 service += bank
+            if job.pace_origin:
+                pace_origin = t0
+            if job.pace and pace_origin + job.pace > env.now:  # a paced batch: fine's one-fold-ahead prefetch
+                wait = pace_origin + job.pace - int(env.now)
+                yield env.timeout(wait)
+                self.count(f"stall_{self.pace_causes[job.layer]}", wait, job.name)
             self.ifmap.channel.release(self.ifmap.hold(job.ifmap_bytes))
             self.filter.channel.release(self.filter.hold(job.filter_bytes))
             self.ofmap.channel.queue.put(job)
@@ -239,6 +250,7 @@ class SystolicChip:
         self.filter = OperandBuffer(ctx, "filter_sram", "filter", mem.filter_sram, self.dram)
         self.ofmap = OfmapBuffer(ctx, mem.ofmap_sram, self.dram)
         self.array: PEArray | None = None
+        self.source: str | None = None  # the workload's file, for error messages
         self.buffer_bytes = {"ifmap": mem.ifmap_sram.capacity_bytes, "filter": mem.filter_sram.capacity_bytes,
                              "ofmap": mem.ofmap_sram.capacity_bytes}
         self.peak_macs_per_cycle = hw.compute.rows * hw.compute.cols
@@ -247,13 +259,19 @@ class SystolicChip:
 
     def map(self, workload: Workload, stats=None, skip=None) -> list:
         """The mapping pass: one plan per layer (`skip` is a crossbar measure, unused here)."""
+        self.source = workload.path
         return map_workload(workload, self.hw, stats)
 
     def run(self, plans) -> tuple[list[dict], int]:
         """The run pass: cut plans into jobs, run them; one row per layer and the final cycle."""
-        jobs = [job for i, plan in enumerate(plans) for job in jobs_for(i, plan, self.hw.fidelity, self.buffer_bytes)]
+        fidelity, buffers = self.hw.fidelity, self.buffer_bytes
+        paced = {i: self._steady_period(p) for i, p in enumerate(plans) if needs_pacing(p, fidelity, buffers)}
+        jobs = [job for i, plan in enumerate(plans)
+                for job in jobs_for(i, plan, fidelity, buffers, paced.get(i, (None,))[0], link=self.dram.link_shape,
+                                    source=self.source)]
         causes = {i: p.sram_stall_cause for i, p in enumerate(plans) if p.sram_stall_cause}
-        self.array = PEArray(self.ctx, self.ifmap, self.filter, self.ofmap, causes)
+        self.array = PEArray(self.ctx, self.ifmap, self.filter, self.ofmap, causes,
+                             {i: cause for i, (_, cause) in paced.items()})
         env = self.ctx.env
         env.process(self.ifmap.run(jobs))
         env.process(self.filter.run(jobs))
@@ -264,6 +282,20 @@ class SystolicChip:
             self.dram.count("read_bytes", job.ifmap_bytes + job.filter_bytes + job.ofmap_read_bytes, job.name)
             self.dram.count("write_bytes", job.ofmap_bytes, job.name)
         return self._rows(plans), int(self.ofmap.done.value)
+
+    def _steady_period(self, plan) -> tuple[Fraction, str]:
+        """(cycles per fold, main stall cause) that fine fidelity settles into on a long run of
+        `plan`'s folds: two fine probes on a fresh chip, of PROBE_FOLDS and twice as many folds;
+        their difference is the steady state alone (start-up and tail cancel)."""
+        out = []
+        for folds in (PROBE_FOLDS, 2 * PROBE_FOLDS):  # few enough folds to be single jobs in either fidelity
+            ctx = SimContext(clock_mhz=self.hw.clock_mhz, seed=self.ctx.seed)
+            chip = SystolicChip(ctx, self.hw)
+            rows, _ = chip.run([probe_plan(plan, folds)])
+            out.append(rows[0])
+        stalls = {c: out[1][f"stall_{c}"] - out[0][f"stall_{c}"] for c in STALL_CAUSES}
+        cause = max(stalls, key=stalls.get)
+        return Fraction(out[1]["cycles"] - out[0]["cycles"], PROBE_FOLDS), cause
 
     def _rows(self, plans) -> list[dict]:
         stats = self.ctx.stats
