@@ -165,6 +165,15 @@ class PEArray(Component):
     def run(self, jobs: list[Job]):
         env = self.env
         layer_start = pace_origin = 0
+        # counts are summed per layer here and handed to the registry once per layer
+        mine: dict[str, int] = {}
+        theirs: dict[Component, dict[str, int]] = {c: {} for c in (self.ifmap, self.filter, self.ofmap, self.vector)}
+        reads_i, reads_f, writes_o = theirs[self.ifmap], theirs[self.filter], theirs[self.ofmap]
+        vector_ops = theirs[self.vector]
+
+        def add(counts: dict[str, int], stat: str, value: int) -> None:
+            counts[stat] = counts.get(stat, 0) + value
+
         for job in jobs:
             t0 = int(env.now)
             if job.first:
@@ -176,60 +185,62 @@ class PEArray(Component):
             yield from self.ofmap.channel.reserve(self.ofmap.hold(job))
             t3 = int(env.now)
             service = job.cycles + job.sram_stall
+            plan = job.plan
+            ab, wb = plan.word_bytes
             # MRAM buffers: the job's reads share the banks with writes queued before them
             reads_done = t3
-            ab, wb = job.plan.word_bytes
-            for buffer, words, width in ((self.ifmap, job.plan.sram_reads.get("ifmap", 0), ab),
-                                         (self.filter, job.plan.sram_reads.get("filter", 0), wb)):
+            for buffer, words, width in ((self.ifmap, plan.sram_reads.get("ifmap", 0), ab),
+                                         (self.filter, plan.sram_reads.get("filter", 0), wb)):
                 if buffer.writer is not None:
                     reads_done = max(reads_done, buffer.writer.book_reads(job.share(words) * width, job.name))
             yield env.timeout(service)
             if reads_done > env.now:
                 bank = reads_done - int(env.now)
                 yield env.timeout(bank)
-                self.count("stall_mram_bank", bank, job.name)
+                add(mine, "stall_mram_bank", bank)
                 service += bank
             if job.pace_origin:
                 pace_origin = t0
             if job.pace and pace_origin + job.pace > env.now:  # a paced batch: fine's one-fold-ahead prefetch
                 wait = pace_origin + job.pace - int(env.now)
                 yield env.timeout(wait)
-                self.count(f"stall_{self.pace_causes[job.layer]}", wait, job.name)
+                add(mine, f"stall_{self.pace_causes[job.layer]}", wait)
             self.ifmap.channel.release(self.ifmap.hold(job.ifmap_bytes))
             self.filter.channel.release(self.filter.hold(job.filter_bytes))
             self.ofmap.channel.queue.put(job)
-            name = job.name
             # waiting on an operand: the part its MRAM write port added is its own cause
             for operand, wait in (("ifmap", t1 - t0), ("filter", t2 - t1)):
                 port = min(wait, getattr(job, f"{operand}_write_delay"))
                 if port:
-                    self.count(f"stall_{operand}_mram_write", port, name)
-                self.count(f"stall_{operand}_dram", wait - port, name)
-            self.count("stall_ofmap_dram", t3 - t2, name)
+                    add(mine, f"stall_{operand}_mram_write", port)
+                add(mine, f"stall_{operand}_dram", wait - port)
+            add(mine, "stall_ofmap_dram", t3 - t2)
             if job.sram_stall:
-                self.count(f"stall_{self.sram_stall_causes[job.layer]}", job.sram_stall, name)
-            plan = job.plan
-            ab, wb = plan.word_bytes
-            self.ifmap.count("read_bytes", job.share(plan.sram_reads.get("ifmap", 0)) * ab, name)
-            self.filter.count("read_bytes", job.share(plan.sram_reads.get("filter", 0)) * wb, name)
-            self.ofmap.count("write_bytes", job.share(plan.sram_writes.get("ofmap", 0)) * ab, name)
+                add(mine, f"stall_{self.sram_stall_causes[job.layer]}", job.sram_stall)
+            add(reads_i, "read_bytes", job.share(plan.sram_reads.get("ifmap", 0)) * ab)
+            add(reads_f, "read_bytes", job.share(plan.sram_reads.get("filter", 0)) * wb)
+            add(writes_o, "write_bytes", job.share(plan.sram_writes.get("ofmap", 0)) * ab)
             executed = job.share(plan.macs)
             active = round(executed * plan.density)
             if plan.shared_k:
                 # each output: its active inputs added into k centroid bins, then k multiplies
-                self.count("shared_adds", active, name)
-                self.count("macs", job.share(plan.layer.ofmap_count * plan.shared_k), name)
+                add(mine, "shared_adds", active)
+                add(mine, "macs", job.share(plan.layer.ofmap_count * plan.shared_k))
             else:
-                self.count("macs", active, name)
-            self.count("gated_macs", executed - active, name)
-            self.count("decode_ops", job.share(plan.decode_ops), name)
-            self.vector.count("vector_ops", job.share(plan.layer.vector_ops), name)
-            self.count("busy_cycles", service, name)
-            self.count("compute_cycles", job.cycles, name)
-            self.count("folds", job.folds, name)
-            self.span(job.unit, name, t3, t3 + service)
+                add(mine, "macs", active)
+            add(mine, "gated_macs", executed - active)
+            add(mine, "decode_ops", job.share(plan.decode_ops))
+            add(vector_ops, "vector_ops", job.share(plan.layer.vector_ops))
+            add(mine, "busy_cycles", service)
+            add(mine, "compute_cycles", job.cycles)
+            add(mine, "folds", job.folds)
+            self.span(job.unit, job.name, t3, t3 + service)
             if job.last:
                 self.layer_spans[job.layer] = (layer_start, int(env.now))
+                stats = self.ctx.stats
+                for component, counts in ((self, mine), *theirs.items()):
+                    stats.add_many(component.name, job.name, counts)
+                    counts.clear()
 
 
 def b_operand(layer) -> str:
