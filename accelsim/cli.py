@@ -50,7 +50,8 @@ def cmd_run(args) -> int:
 
     with status(f"accelsim: simulating {workload.name} on {hw.name}", enabled=not args.quiet):
         result = simulate(hw, workload, seed=args.seed, fidelity=args.fidelity, functional=args.functional,
-                          tensors=args.tensors, functional_vectors=args.functional_vectors)
+                          tensors=args.tensors, functional_vectors=args.functional_vectors,
+                          cache=not args.no_cache)
     if not args.quiet:
         print(result.layer_table())
         print()
@@ -122,8 +123,14 @@ def _require(module: str, extra: str) -> None:
 
 
 # Modules that add a subcommand: each has `add_parser(subparsers)` setting `func=`.
-PLUGINS: list[str] = ["accelsim.sweep.cli", "accelsim.regress.cli", "accelsim.trace", "accelsim.plots",
-                      "accelsim.workload.compression.cli"]
+# Modules that add a subcommand (command -> module): each has `add_parser(subparsers)`.
+# Imported only when their command runs (or for help and completion): `plot` alone pulls
+# in matplotlib and pandas, and `accelsim run` should not pay for them.
+PLUGINS: dict[str, str] = {"sweep": "accelsim.sweep.cli", "regress": "accelsim.regress.cli",
+                           "trace": "accelsim.trace", "plot": "accelsim.plots",
+                           "compress": "accelsim.workload.compression.cli",
+                           "cache": "accelsim.workload.compression.cache"}
+CORE = ("run", "check", "completion")
 
 
 def _print_notices() -> None:
@@ -143,7 +150,8 @@ def _print_notices() -> None:
     warnings.showwarning = show
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `command` (the subcommand about to run), only what it needs."""
     parser = argparse.ArgumentParser(prog="accelsim", description="Cycle-level simulator of DNN accelerators.")
     parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -176,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="real tensors <layer>.weight / <layer>.input (implies --functional)")
     run.add_argument("--functional-vectors", type=int, default=256, metavar="N",
                      help="functional: input vectors sampled per layer and group (default 256)")
+    run.add_argument("--no-cache", action="store_true",
+                     help="compress run-time compression blocks afresh: neither read nor write the on-disk "
+                          "cache (`accelsim cache clear` empties it)")
     form = run.add_mutually_exclusive_group()
     form.add_argument("--conv", dest="topology_form", action="store_const", const="conv",
                       help="read a SCALE-Sim topology CSV as convolutions (SCALE-Sim's -i conv)")
@@ -209,15 +220,18 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_argument("shell", choices=["bash", "zsh", "fish"], help="the shell to complete in")
     completion.set_defaults(func=cmd_completion)
 
-    for module in PLUGINS:
-        import importlib
+    import importlib
 
+    wanted = [] if command in CORE else [PLUGINS[command]] if command in PLUGINS else PLUGINS.values()
+    for module in wanted:
         importlib.import_module(module).add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    command = next((w for w in words if not w.startswith("-")), None)
+    parser = build_parser(None if "_ARGCOMPLETE" in os.environ else command)
     if "_ARGCOMPLETE" in os.environ:  # the shell asking for completions (`accelsim completion SHELL`)
         import argcomplete
 

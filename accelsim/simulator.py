@@ -27,6 +27,7 @@ def simulate(
     functional: bool = False,
     tensors: str | Path | Mapping[str, Any] | None = None,
     functional_vectors: int = 256,
+    cache: bool = True,
 ) -> Result:
     """Simulate `workload` on `hardware` and return a `Result`.
 
@@ -36,7 +37,9 @@ def simulate(
     `fidelity` overrides the config's (`fine`: one job per fold or input vector; `fast`:
     batched jobs). Same inputs and seed give bit-identical results. `functional` (implied by
     `tensors`) also runs sampled tensors through the datapath (`accelsim.functional`) and adds
-    error and zero-slice columns to `layers`. `trace` keeps every job as a span.
+    error and zero-slice columns to `layers`. `trace` keeps every job as a span. `cache`: reuse
+    run-time compression results from the on-disk cache, and keep new ones there
+    (`accelsim.workload.compression.cache`; the CLI's `--no-cache` turns it off).
 
     The Result holds (units of every name: ``result.units()``):
       result.layers      one row per layer: layer, type, macs (MAC), compute_cycles,
@@ -54,7 +57,7 @@ def simulate(
     # load -> compress -> measure data -> map -> run -> price -> result.
     hw = _load(hardware, fidelity)
     wl = load_workload(workload)
-    stats = workload_stats(wl, hw, seed)
+    stats = workload_stats(wl, hw, seed, cache)
     data = measure(hw, wl, seed, functional or tensors is not None, tensors, functional_vectors)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)

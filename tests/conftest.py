@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests (and the CLI processes they start) never touch the user's compression cache.
+_CACHE = tempfile.mkdtemp(prefix="accelsim-test-cache-")
+os.environ["ACCELSIM_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

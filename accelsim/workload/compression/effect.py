@@ -21,20 +21,26 @@ from accelsim.workload.compression.spec import compressed_stats
 from accelsim.workload.layers import Layer, Workload
 
 
-def workload_stats(workload: Workload, hw, seed: int) -> list[HardwareStats | None]:
+def workload_stats(workload: Workload, hw, seed: int, cache: bool = True) -> list[HardwareStats | None]:
+    """Per layer HardwareStats (None: uncompressed). `cache`: reuse and keep results in the
+    on-disk cache (`compression.cache`)."""
     if not any(layer.compression for layer in workload.layers):
         return [None] * len(workload.layers)
     geometry = None
     if hw.compute.type == "crossbar":
         xbar = hw.compute.tile.ima.crossbar
         geometry = Geometry(xbar.rows, xbar.cols, xbar.cell_bits)
-    return list(_stats(workload.layers, workload.path, geometry, seed))
+    return list(_stats(workload.layers, workload.path, geometry, seed, cache))
 
 
 @lru_cache(maxsize=16)
-def _stats(layers: tuple[Layer, ...], path: str | None, geometry: Geometry | None, seed: int) -> tuple:
+def _stats(layers: tuple[Layer, ...], path: str | None, geometry: Geometry | None, seed: int,
+           cache: bool = True) -> tuple:
     """Pure in its arguments (synthetic weights come from the seed), so a sweep's repeated
-    points reuse it instead of compressing the same network again."""
+    points reuse it instead of compressing the same network again; across processes, the
+    on-disk cache does the same per layer."""
+    from accelsim.workload.compression import cache as disk
+
     workload = Workload("w", layers, path=path)
     rng = np.random.default_rng([seed, 2])
     stats = []
@@ -43,8 +49,16 @@ def _stats(layers: tuple[Layer, ...], path: str | None, geometry: Geometry | Non
         if baked is not None or not layer.compression or not layer.has_weights:
             stats.append(baked)
             continue
+        key = disk.layer_key(layer, geometry, seed, rng.bit_generator.state) if cache else None
+        hit = disk.load(key) if key else None
+        if hit is not None:  # the stream moves on exactly as the compression would have moved it
+            stats.append(hit[0])
+            rng.bit_generator.state = hit[1]
+            continue
         result = compress_layer(layer, None, geometry, rng, workload.path, f"layers[{i}] ({layer.name})")
         stats.append(result.hw if result is not None else None)
+        if key:
+            disk.store(key, stats[-1], rng.bit_generator.state)
     return tuple(stats)
 
 
