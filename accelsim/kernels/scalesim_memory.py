@@ -45,7 +45,7 @@ C_ITEMS, C_CUR, C_CNT, C_RSTART, C_REND, C_PFSTART, C_PFEND, C_LSTART, C_LEND, C
     C_ACCESS, C_BW, C_DSTART, C_DSTOP, C_TRACE = range(17)
 # write-buffer state slots
 W_TOTAL, W_DRAIN, W_BW, W_FREE, W_IDX, W_LINES, W_DSTART_LINE, W_DRAIN_END, W_ACCESS, W_DSTART, W_DSTOP, \
-    W_TRACE = range(12)
+    W_TRACE, W_NPART, W_PPTR, W_OVER = range(15)
 BIG = 1 << 62
 
 
@@ -177,7 +177,13 @@ def _drain(st, fills, start_cycle):
     n = end - first
     if n <= 0:
         return st[W_DRAIN_END]
-    data = n * st[W_BW] - (st[W_BW] - fills[end - 1])
+    # the drain's last line is full unless it is one of the partial lines cut at a drain start
+    p = st[W_PPTR]
+    while p < st[W_NPART] and fills[0, p] < end - 1:
+        p += 1
+    st[W_PPTR] = p
+    last_fill = fills[1, p] if p < st[W_NPART] and fills[0, p] == end - 1 else st[W_BW]
+    data = n * st[W_BW] - (st[W_BW] - last_fill)
     st[W_ACCESS] += data
     if st[W_TRACE] == 0:
         st[W_TRACE] = 1
@@ -194,7 +200,13 @@ def _drain(st, fills, start_cycle):
 @njit(inline="always")
 def _close_line(st, fills):
     if st[W_IDX] > 0:
-        fills[st[W_LINES]] = st[W_IDX]
+        if st[W_IDX] < st[W_BW]:  # a partial line (cut at a drain start): remember its fill
+            if st[W_NPART] < fills.shape[1]:
+                fills[0, st[W_NPART]] = st[W_LINES]
+                fills[1, st[W_NPART]] = st[W_IDX]
+                st[W_NPART] += 1
+            else:
+                st[W_OVER] = 1  # more partial lines than budgeted: the caller reruns with room for all
         st[W_LINES] += 1
         st[W_IDX] = 0
 
@@ -427,7 +439,7 @@ def _calc_state(size: int, bw: int):
     return st
 
 
-def _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, ofmap_words):
+def _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, ofmap_words, rows_total):
     user = bandwidths is not None
     if user:
         ist, iptr, ilines = _user_state(prefetch[0], words[0], sizes[0], bandwidths[0], stall_bug)
@@ -441,9 +453,10 @@ def _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, ofmap_words):
         fset = np.full(words[1] + 1, -1, dtype=np.int64)
         out_bw = cols
     total = sizes[2]
-    wst = np.zeros(12, dtype=np.int64)
+    wst = np.zeros(15, dtype=np.int64)
     wst[W_TOTAL], wst[W_DRAIN], wst[W_BW], wst[W_FREE] = total, total - -(-total // 2), out_bw, total
-    fills = np.zeros(ofmap_words + 2, dtype=np.int64)
+    # partial lines: one per drain start (usually at most one a cycle) plus the final one
+    fills = np.zeros((2, min(ofmap_words, rows_total) + 2), dtype=np.int64)
     return user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills
 
 
@@ -465,7 +478,7 @@ def _report(user, ist, fst, wst, stall, served_max, sram, causes) -> dict:
 def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *, sizes: tuple[int, int, int],
                    bandwidths: tuple[int, int, int] | None, words: tuple[int, int],
                    prefetch: tuple[np.ndarray, np.ndarray] | None = None, stall_bug: bool = True,
-                   filter_rows: np.ndarray | None = None) -> dict:
+                   filter_rows: np.ndarray | None = None, _room: bool = False) -> dict:
     """Run one layer through SCALE-Sim's memory system; return its per-layer report figures.
 
     `terms` are the layer's im2col addresses as row and column terms (scalesim_demand.IfmapTerms),
@@ -482,7 +495,10 @@ def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *
     df = ("os", "ws", "is").index(dataflow)
     sr, sc, t = ((m, n_filters, k), (k, n_filters, m), (k, m, n_filters))[df]
     rf, cf = -(-sr // rows), -(-sc // cols)
-    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, m * n_filters * (1 if df == 0 else rf))
+    per_fold = t + rows + cols - 2 if df == 0 else 2 * rows + cols + t - 2
+    elements = m * n_filters * (1 if df == 0 else rf)
+    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, elements,
+                     elements if _room else rf * cf * per_fold)
     user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
@@ -494,13 +510,17 @@ def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *
     geom = np.array([terms.H, terms.W], dtype=np.int64)
     stall, served_max = _run_stream(df, rows, cols, t, rf, cf, m, k, n_filters, packed, geom,
                                     np.ascontiguousarray(filter_rows, dtype=np.int64), kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
+    if wst[W_OVER]:  # tiny drains cut more partial lines than one a cycle: rerun with room for every line
+        return simulate_layer(terms, n_filters, dataflow, rows, cols, sizes=sizes, bandwidths=bandwidths, words=words,
+                              prefetch=prefetch, stall_bug=stall_bug, filter_rows=filter_rows, _room=True)
     return _report(user, ist, fst, wst, stall, served_max, sram, causes)
 
 
 def simulate_demand(ifmap_demand, filter_demand, ofmap_demand, *, sizes, bandwidths, words, prefetch=None,
                     stall_bug: bool = True, cols: int = 1) -> dict:
     """`simulate_layer` on materialised demand matrices (the slow oracle of the fold generator)."""
-    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, int((ofmap_demand >= 0).sum()))
+    elements = int((ofmap_demand >= 0).sum())
+    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, elements, elements)
     user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
