@@ -141,18 +141,22 @@ def probe_plan(plan: LayerPlan, folds: int) -> LayerPlan:
 
 
 def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str, int] | None = None,
-             period=None, link=None, source: str | None = None) -> list[Job]:
+             period=None, link=None, source: str | None = None, ideal: bool = False) -> list[Job]:
     """The jobs of one layer; `buffer_bytes` (stream -> buffer capacity) bounds fast jobs.
 
     `period` (cycles per fold, a Fraction, for a layer that `needs_pacing`): its batched jobs
     end no earlier than their folds since the first batch began times that period -- the
-    rate fine fidelity settles into -- a schedule, so a late batch is not delayed further."""
+    rate fine fidelity settles into -- a schedule, so a late batch is not delayed further.
+    `ideal` (no resource shared between jobs: an ideal DRAM link, SRAM buffers): a fast layer
+    is its first fold, the rest but the last, and its last fold -- exact, as nothing waits."""
     if fidelity == "fine":
         require_memory(plan.folds * JOB_BYTES, f"a table of {plan.folds:,} fine-fidelity jobs", plan.layer.name, source,
                        "use fidelity fast")
     per_group = plan.folds // plan.groups
     jobs = []
-    if period is None:
+    if ideal and fidelity == "fast":  # nothing shared: any batching is exact, so batch all
+        runs = fold_runs(plan.folds, fidelity, None, max_jobs=3)
+    elif period is None:
         runs = fold_runs(plan.folds, fidelity, max_chunk(plan, buffer_bytes))
     else:
         runs = fold_runs(plan.folds, fidelity, None, PACED_JOBS_PER_LAYER, EDGE_FOLDS, _growth(plan, link))
