@@ -70,7 +70,7 @@ def floor_run(tmp: str) -> dict:
 
     topo = Path(tmp) / "resnet50.csv"
     write_resnet50_topology(topo)
-    hw = accelsim.load_hardware(SCALESIM_CFG)
+    hw = accelsim.load_hardware(SCALESIM_CFG, {"memory.model": "native"})  # the event-driven model
     wl = accelsim.load_workload(topo)
     accelsim.simulate(hw, wl)  # warm-up: lazy imports, caches
     walls = []
