@@ -240,12 +240,11 @@ def _write_finish(st, fills, cycle):
 
 @njit(inline="always")
 def _first_last(row, n, served, first_last):
-    for idx in range(n):
-        if row[idx] >= 0:
-            if first_last[0] == BIG:
-                first_last[0] = served
-            first_last[1] = served
-            return
+    """SRAM start/stop stamps: the first and last rows with a demand (rows hold valid addresses only)."""
+    if n > 0:
+        if first_last[0] == BIG:
+            first_last[0] = served
+        first_last[1] = served
 
 
 @njit(inline="always")
@@ -350,7 +349,9 @@ def _fill_row(buf, tau, blk, operand, terms, geom, frows, K, N):
         elif operand == 1:
             if frows[i] < 0:
                 continue  # a padding row of a sparse filter
-            addr = j * K + frows[i]
+            # CALC mode keys its sets by any one-to-one renaming of addresses: filter-major
+            # (K < 0 flags it) keeps a demand row's filters on one cache line in os and ws
+            addr = j * K + frows[i] if K > 0 else frows[i] * N + j
         else:
             addr = i * N + j
         buf[n] = addr
@@ -508,8 +509,9 @@ def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *
     for row, values in enumerate((terms.base, terms.y0, terms.x0, terms.offset, terms.fy, terms.fx)):
         packed[row, : values.size] = values
     geom = np.array([terms.H, terms.W], dtype=np.int64)
+    key = kfull if user or df == 2 else -kfull  # see _fill_row: addresses renamed in CALC os/ws
     stall, served_max = _run_stream(df, rows, cols, t, rf, cf, m, k, n_filters, packed, geom,
-                                    np.ascontiguousarray(filter_rows, dtype=np.int64), kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
+                                    np.ascontiguousarray(filter_rows, dtype=np.int64), key, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
     if wst[W_OVER]:  # tiny drains cut more partial lines than one a cycle: rerun with room for every line
         return simulate_layer(terms, n_filters, dataflow, rows, cols, sizes=sizes, bandwidths=bandwidths, words=words,
                               prefetch=prefetch, stall_bug=stall_bug, filter_rows=filter_rows, _room=True)
