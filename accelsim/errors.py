@@ -2,6 +2,38 @@
 
 from __future__ import annotations
 
+import reprlib
+
+# What one error line may echo back: a user's 200 KB string must not become a 200 KB line.
+MAX_REASON_CHARS = 400
+MAX_PART_CHARS = 160     # the file (or argument) and the key path
+
+
+def shown(value, limit: int = 60) -> str:
+    """A bounded repr of something the user wrote, for messages. reprlib stops at a few items
+    per level and a few levels, so even a huge shared (alias-expanded) structure is cheap."""
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = limit
+    r.maxlist = r.maxtuple = r.maxdict = r.maxset = 6
+    r.maxlevel = 3
+    r.maxlong = limit
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        return f"<an integer of {value.bit_length()} bits>"
+    try:
+        text = r.repr(value)
+    except Exception:  # a repr that fails (or a huge int reprlib still converts) is not worth a crash
+        text = f"<{type(value).__name__}>"
+    return clip(text, limit)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters (the middle elided)."""
+    text = " ".join(str(text).split()) if ("\n" in str(text) or "\r" in str(text)) else str(text)
+    if len(text) <= limit:
+        return text
+    keep = limit - 5
+    return f"{text[: keep - keep // 3]} ... {text[len(text) - keep // 3:]}"
+
 
 class InputError(Exception):
     """Something the user wrote (a file, a key, an argument) cannot be used.
@@ -17,8 +49,9 @@ class InputError(Exception):
 
     @property
     def message(self) -> str:
-        where = ": ".join(p for p in (self.source, self.key) if p)
-        return f"{where}: {self.reason}" if where else self.reason
+        where = ": ".join(clip(p, MAX_PART_CHARS) for p in (self.source, self.key) if p)
+        reason = clip(self.reason, MAX_REASON_CHARS)
+        return f"{where}: {reason}" if where else reason
 
 
 class ConfigError(InputError):

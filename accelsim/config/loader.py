@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from accelsim.config.scalesim_cfg import translate_scalesim_cfg
 from accelsim.config.schema import HardwareConfig
 from accelsim.config.yamlio import read_text, parse_yaml
-from accelsim.errors import ConfigError
+from accelsim.errors import ConfigError, shown
 
 HW_SUFFIXES = (".yaml", ".yml", ".cfg")
 
@@ -102,19 +102,27 @@ def error_from_validation(exc: ValidationError, model: type[BaseModel], source: 
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     if "input" in first and kind not in ("model_type", "dict_type") and not isinstance(first["input"], dict):
-        message += f" (got {first['input']!r})"
+        message += f" (got {shown(first['input'])})"
     return error(message, source, key)
 
 
+_MEMBER_LABELS = frozenset({"int", "float", "bool", "str", "none", "list", "dict"})
+
+
 def clean_loc(loc, tags=frozenset({"systolic", "crossbar", "row_stationary"})) -> list[str]:
-    """Drop what pydantic adds to a location for unions: discriminator values
-    ('systolic') and member labels ('constrained-int', 'list[...]')."""
+    """Drop what pydantic adds to a location for unions: discriminator values ('systolic',
+    right after the union's key or list index; `crossbar` is also a real key further down)
+    and member labels ('float', 'constrained-int', 'list[...]')."""
     out = []
+    previous = None
     for part in loc:
-        if isinstance(part, int):
+        if not isinstance(part, str):  # list indices; also odd keys such as 1.5 or null
             out.append(str(part))
-        elif part.isidentifier() and part not in tags:
+        elif part in tags and (previous is None or previous == "compute" or isinstance(previous, int)):
+            pass
+        elif part.isidentifier() and part not in _MEMBER_LABELS:
             out.append(part)
+        previous = part
     return out
 
 

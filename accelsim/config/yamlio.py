@@ -1,53 +1,140 @@
-"""The one YAML reader: safe loading, with parse errors turned into `InputError`s."""
+"""The one YAML reader: safe loading, with every parse failure turned into an `InputError`.
+
+libyaml's C parser (`CSafeLoader`) when PyYAML has it, the pure-Python one otherwise; both
+reject duplicate keys, accept the merge key `<<: *anchor`, and refuse documents that are too
+big, too deep, or that expand to too many nodes through aliases ("billion laughs").
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
 
-from accelsim.errors import InputError
+from accelsim.errors import InputError, shown
+
+MAX_BYTES = 64 * 1024 * 1024     # no config, workload or spec comes near this
+MAX_NODES = 1_000_000            # after alias expansion; each node costs validation time downstream
+MAX_DEPTH = 100                  # real inputs nest a handful of levels; validation and copies recurse
+
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys instead of silently keeping the last."""
+class _UniqueKeyLoader(_Base):  # type: ignore[misc,valid-type]
+    """Safe loader that rejects duplicate keys instead of silently keeping the last."""
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
+class _PyUniqueKeyLoader(yaml.SafeLoader):
+    """The pure-Python twin (tests compare the two)."""
+
+
+def _construct_mapping(loader, node: yaml.MappingNode, deep: bool = False):
     seen = set()
     for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:  # merged keys may be overridden by explicit ones
+            continue
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain value, not a {type(key).__name__}",
+                key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None, None, f"duplicate key {shown(key)}", key_node.start_mark
             )
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# YAML 1.1 (PyYAML) reads `1e3` and `1.0e3` as strings; YAML 1.2 and every user read them as
+# numbers. Configs are strictly typed, so they must arrive as floats.
+_EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$")
+
+for _loader in (_UniqueKeyLoader, _PyUniqueKeyLoader):
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
 
 
-def parse_yaml(text: str, source: str, error: type[InputError] = InputError):
+def measure(root, limit: int = MAX_NODES) -> tuple[int, int]:
+    """(nodes, depth) of the document once every alias is expanded, counted without expanding
+    (each distinct node once, memoised); the node count stops past `limit`."""
+    size: dict[int, tuple[int, int]] = {}
+    stack = [(root, False)]
+    while stack:  # iterative post-order: deep documents must not exhaust the Python stack
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        children = _children(node)
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in size)
+            continue
+        measured = [size.get(id(c), (0, 0)) for c in children]
+        size[id(node)] = (min(limit + 1, 1 + sum(n for n, _ in measured)), 1 + max((d for _, d in measured), default=0))
+    return size[id(root)]
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def parse_yaml(text: str, source: str, error: type[InputError] = InputError, loader=_UniqueKeyLoader):
+    if len(text) > MAX_BYTES:
+        raise error(f"too large for a YAML input ({len(text):,} characters; at most {MAX_BYTES:,})", source)
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        reader = loader(text)
+        try:
+            node = reader.get_single_node()
+            if node is None:
+                return None
+            nodes, depth = measure(node)
+            if nodes > MAX_NODES:
+                raise error(f"expands to more than {MAX_NODES:,} values through aliases (a 'billion laughs' "
+                            "document?); refused", source)
+            if depth > MAX_DEPTH:
+                raise error(f"nested {depth} levels deep; at most {MAX_DEPTH}", source)
+            return reader.construct_document(node)
+        finally:
+            reader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise error(f"malformed YAML: {where}{problem}", source) from None
+    except RecursionError:
+        raise error("malformed YAML: nested too deeply", source) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        reason = str(exc).split(";")[0].split("\n")[0]
+        raise error(f"malformed YAML: {reason}", source) from None
+    except TypeError as exc:
+        raise error(f"malformed YAML: {exc}", source) from None
 
 
 def read_text(path: str | Path, error: type[InputError] = InputError) -> str:
     path = Path(path)
     try:
-        return path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # bounded: /dev/zero or a 10 GB file must not hang
     except FileNotFoundError:
         raise error("file not found", str(path)) from None
     except IsADirectoryError:
         raise error("is a directory, expected a file", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read: {exc}", str(path)) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if len(data) > MAX_BYTES:
+        raise error(f"too large: more than {MAX_BYTES // 2**20} MiB", str(path))
+    try:
+        return data.decode("utf-8-sig")  # a BOM (Windows editors) is not part of the text
+    except UnicodeDecodeError as exc:
+        raise error(f"cannot read: not UTF-8 text (byte {exc.start})", str(path)) from None
 
 
 def read_yaml(path: str | Path, error: type[InputError] = InputError):

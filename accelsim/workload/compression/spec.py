@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Stri
     ValidationError, model_validator
 from typing_extensions import Annotated
 
-from accelsim.errors import WorkloadError
+from accelsim.errors import WorkloadError, shown
 from accelsim.workload.compression.result import Geometry, HardwareStats
 
 Fraction = Annotated[StrictFloat, Field(ge=0, lt=1)]
@@ -21,7 +21,7 @@ Pos = Annotated[StrictInt, Field(gt=0)]
 
 
 class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def params(self) -> dict[str, Any]:
         """Keyword arguments of the transform function."""
@@ -161,10 +161,10 @@ def parse_step(item, source: str | None = None, key: str = "compression[0]") -> 
         return item
     raw = dict(item) if isinstance(item, (tuple, list)) else item
     if not isinstance(raw, dict):
-        raise WorkloadError(f"expected a mapping with a `scheme`, got {item!r}", source, key)
+        raise WorkloadError(f"expected a mapping with a `scheme`, got {shown(item)}", source, key)
     scheme = raw.get("scheme")
-    if scheme not in SPECS:
-        what = "missing `scheme`" if scheme is None else f"unknown compression scheme {scheme!r}"
+    if not isinstance(scheme, str) or scheme not in SPECS:  # a mapping or list here is unhashable
+        what = "missing `scheme`" if scheme is None else f"unknown compression scheme {shown(scheme)}"
         raise WorkloadError(f"{what}; known: {', '.join(SPECS)}", source, f"{key}.scheme")
     try:
         return _ADAPTER.validate_python(raw)
@@ -180,7 +180,7 @@ def parse_step(item, source: str | None = None, key: str = "compression[0]") -> 
             return _raise("required key is missing", source, where)
         message = first["msg"].removeprefix("Value error, ")
         if loc and "input" in first:
-            message += f" (got {first['input']!r})"
+            message += f" (got {shown(first['input'])})"
         return _raise(message, source, where)
 
 
