@@ -1,7 +1,93 @@
-"""The base of every config model: frozen, unknown keys rejected, defaults validated."""
+"""The base of every config model: frozen, unknown keys rejected, defaults validated, and
+strict about what a number is.
 
-from pydantic import BaseModel, ConfigDict
+- Strict types: `true` is not 1, `0` is not false, `1.0` is not an integer, and a string is
+  not a number (YAML 1.2 floats such as `1e3` are numbers already: config/yamlio.py).
+- Every float is finite: `.inf` and `.nan` are refused.
+- Every number has a physical upper bound, chosen by its unit suffix (`clock_mhz`,
+  `capacity_kib`, ...) or, for plain counts, a generic one. The bound is applied to every
+  field of every subclass, so a field added later gets it by being named with its unit.
+  A field that declares its own `le`/`lt` keeps its own bound.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+# (name pattern, largest value, why). First match wins; each reason says what is beyond it.
+BOUNDS: list[tuple[str, float, str]] = [
+    (r"(^|_)(rows|cols)$", 2**16, "longer than any array edge (TPU v1: 256 PEs; crossbars: 1,024 cells)"),
+    (r"_mhz$", 1e5, "100 GHz is beyond any chip clock"),
+    (r"_kib$", 2**26, "64 GiB is beyond any on-chip memory (Cerebras WSE-3: 44 GB of SRAM)"),
+    (r"(_pj$|_pj_|^energy_pj)", 1e9, "1 mJ for one action is beyond any circuit"),
+    (r"_mw$", 1e6, "1 kW is beyond any chip's power"),
+    (r"_mm2$", 1e5, "larger than a 300 mm wafer (70,686 mm2)"),
+    (r"_um2$", 1e11, "larger than a 300 mm wafer (7e10 um2)"),
+    (r"_ns$", 1e9, "one operation taking over a second"),
+    (r"_gb_per_s$", 1e6, "1 PB/s is beyond any memory interface"),
+    (r"_s$", 1e10, "over 300 years (retention specs are 10 years, 3.2e8 s)"),
+    (r"_ua$", 1e6, "1 A through one cell or wire"),
+    (r"_ohm$", 1e12, "beyond any memory cell's resistance"),
+    (r"_gsps$", 1e3, "a trillion conversions per second per ADC"),
+    (r"bytes_per_cycle$", 2**30, "1 GiB per cycle is beyond any port"),
+    (r"_bits$", 2**16, "wider than any word, bus or link"),
+    (r"_words$", 2**24, "larger than any scratchpad"),
+    (r"_cycles$", 2**32, "over four billion cycles for one step"),
+    (r"_f2$", 1e4, "larger than any memory cell"),
+    (r"", 2**20, "more than a million: beyond any chip's count of units"),
+]
+_COMPILED = [(re.compile(pattern), limit, why) for pattern, limit, why in BOUNDS]
+
+
+def bound_for(name: str) -> tuple[float, str]:
+    """The upper bound of a field called `name`, and why."""
+    return next((limit, why) for pattern, limit, why in _COMPILED if pattern.search(name))
+
+
+class _Bound:
+    """A field's physical upper bound, as a validator whose message gives the reason."""
+
+    def __init__(self, limit: float, why: str):
+        self.limit, self.why = limit, why
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > self.limit:
+            shown = f"{self.limit:,}" if isinstance(self.limit, int) else f"{self.limit:g}"
+            raise ValueError(f"must be at most {shown}: {self.why}")
+        return value
+
+
+def _has_own_bound(metadata: list) -> bool:
+    return any(hasattr(m, "le") or hasattr(m, "lt") for m in metadata)
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
+                              allow_inf_nan=False)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        changed = False
+        for name, field in cls.model_fields.items():
+            if any(isinstance(getattr(m, "func", None), _Bound) for m in field.metadata):
+                continue  # inherited, already bounded
+            if _has_own_bound(field.metadata):
+                continue
+            if not _is_numeric(field.annotation):
+                continue
+            field.metadata.append(AfterValidator(_Bound(*bound_for(name))))
+            changed = True
+        if changed:
+            cls.model_rebuild(force=True)
+
+
+def _is_numeric(annotation) -> bool:
+    import typing
+
+    if annotation in (int, float):
+        return True
+    return any(_is_numeric(arg) for arg in typing.get_args(annotation))

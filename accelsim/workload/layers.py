@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from accelsim.errors import WorkloadError
+from accelsim.errors import WorkloadError, shown
 
 COMPUTE_KINDS = ("conv", "depthwise", "linear", "gemm", "matmul")
 POOL_KINDS = ("maxpool", "avgpool")
@@ -42,6 +42,16 @@ VECTOR_OPS = {
     "add": (1, 2),        # residual add
     "mul": (1, 2),
 }
+
+# Largest size of any one dimension (channels, pixels, features, tokens, batch): far beyond
+# any network, and small enough that products of a few stay exact in int64 and in memory.
+MAX_DIM = 2**24
+
+
+def check_dim(value: int) -> int:
+    if value > MAX_DIM:
+        raise ValueError(f"must be at most {MAX_DIM:,} (2^24): beyond any network's layer sizes")
+    return value
 
 
 @dataclass(frozen=True)
@@ -177,13 +187,15 @@ class Layer:
         for name in ("N", "C", "H", "W", "K", "R", "S", "stride_h", "stride_w", "groups", "weight_bits", "act_bits"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                bad(name, f"must be an integer, got {value!r}")
+                bad(name, f"must be an integer, got {shown(value)}")
             if value <= 0:
                 bad(name, f"must be > 0, got {value}")
+            if value > MAX_DIM:
+                bad(name, f"must be at most {MAX_DIM:,} (2^24): beyond any network's layer sizes")
         for name in ("pad_top", "pad_bottom", "pad_left", "pad_right"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                bad("padding", f"must be a non-negative integer, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DIM:
+                bad("padding", f"must be an integer in [0, {MAX_DIM:,}], got {shown(value)}")
         if self.weight_bits > 32 or self.act_bits > 32:
             bad("weight_bits" if self.weight_bits > 32 else "act_bits", "at most 32 bits are supported")
         if self.R > self.H + self.pad_top + self.pad_bottom:

@@ -5,30 +5,33 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 from typing_extensions import Annotated
 
 from accelsim.config.loader import clean_loc, error_from_validation
 from accelsim.config.yamlio import parse_yaml
 from accelsim.errors import WorkloadError
+from accelsim.workload.chain import check_chain
 from accelsim.workload.compression.spec import check_compression
 from accelsim.workload.formats.transformer import TransformerSpec, transformer_layers
-from accelsim.workload.layers import VECTOR_OPS, Layer, Workload
+from accelsim.workload.layers import VECTOR_OPS, Layer, Workload, check_dim
 
-Pos = Annotated[StrictInt, Field(gt=0)]
-NonNeg = Annotated[StrictInt, Field(ge=0)]
+Pos = Annotated[StrictInt, Field(gt=0), AfterValidator(check_dim)]
+NonNeg = Annotated[StrictInt, Field(ge=0), AfterValidator(check_dim)]
 Pair = Union[Pos, Annotated[list[Pos], Field(min_length=2, max_length=2)]]
 Padding = Union[NonNeg, Annotated[list[NonNeg], Field(min_length=2, max_length=4)]]
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(min_length=1, description="unique layer name")
     batch: Pos | None = Field(default=None, description="batch size N (default from `defaults`)")
     weight_bits: Pos | None = Field(default=None, description="bits per weight")
     act_bits: Pos | None = Field(default=None, description="bits per activation")
     compression: list[dict] | dict | None = Field(default=None, description="compression transforms")
+    input: str | None = Field(default=None, min_length=1,
+                              description="the layer whose output this layer reads (default: the previous one)")
 
 
 class _Spatial(_Spec):
@@ -96,7 +99,7 @@ LayerSpec = Annotated[
 
 
 class Defaults(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     batch: Pos = Field(default=1, description="batch size N")
     weight_bits: Pos = Field(default=8, description="bits per weight")
     act_bits: Pos = Field(default=8, description="bits per activation")
@@ -104,7 +107,7 @@ class Defaults(BaseModel):
 
 
 class WorkloadFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = Field(min_length=1, description="network name")
     source: str = Field(default="", description="where the layer shapes come from")
     description: str = Field(default="", description="one line on the network")
@@ -112,6 +115,8 @@ class WorkloadFile(BaseModel):
     transformer: TransformerSpec | None = Field(
         default=None, description="a transformer stack whose layers come first (formats/transformer.py)")
     layers: list[LayerSpec] = Field(default_factory=list, description="the layers, in execution order")
+    chain: bool = Field(default=True, description="check each layer's input against its producer's output "
+                                                  "(false: a hand-made list of unrelated layers)")
 
     @model_validator(mode="after")
     def _some_layers(self):
@@ -221,7 +226,11 @@ def parse_native_dict(raw, source: str) -> Workload:
             raise WorkloadError(exc.reason, source, f"{key}.{exc.key.rsplit('.', 1)[-1]}") from None
         layers.append(layer.check(source, key))
         check_compression(layers[-1].compression, source, key)  # per-scheme keys: compression/spec.py
-    return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source)
+    inputs = {s.name: s.input for s in spec.layers if s.input is not None}
+    if spec.chain:
+        check_chain(layers, inputs, source)  # a pass of its own: workload/chain.py
+    return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source,
+                    meta={"chain": spec.chain, "inputs": inputs})
 
 
 def _located(exc: ValidationError, raw: dict, source: str) -> WorkloadError:
