@@ -9,7 +9,21 @@ import sys
 from pathlib import Path
 
 from accelsim import __version__
-from accelsim.errors import InputError
+from accelsim.errors import InputError, clip, shown
+
+
+MAX_SEED = 2**63 - 1  # seeds land in int64 columns and numpy's generator
+
+
+def seed_arg(text: str) -> int:
+    """argparse type of --seed: an integer in [0, 2^63 - 1] (exit 2 with one line otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {shown(text)}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2^63 - 1], got {shown(value)}")
+    return value
 
 
 WORKLOAD_PREFIX = "workload."  # as in sweep axes: `--set workload.layers.conv1.K=32`
@@ -27,7 +41,7 @@ def _overrides(pairs: list[str], workload: bool = False):
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise InputError(f"expected KEY=VALUE, got {pair!r}", "--set")
+            raise InputError(f"expected KEY=VALUE, got {shown(pair)}", "--set")
         parsed = parse_yaml(value, f"--set {key}", InputError)
         if key.startswith(WORKLOAD_PREFIX):
             if not workload:
@@ -41,6 +55,12 @@ def _overrides(pairs: list[str], workload: bool = False):
 def cmd_run(args) -> int:
     from accelsim.config import load_hardware
     from accelsim.simulator import simulate
+
+    formats = _formats(args.format)  # argument checks first: never refuse them after the run
+    if args.output:
+        from accelsim.stats.writers import check_output
+
+        check_output(args.output, "-o")
     from accelsim.workload import load_workload
 
     hw_over, wl_over = _overrides(args.set, workload=True)
@@ -65,13 +85,6 @@ def cmd_run(args) -> int:
             print(table.rename(columns={"functional_vectors": "vectors"}).to_string(
                 index=False, float_format=lambda v: f"{v:.4g}"))
     if args.output:
-        formats = tuple(f.strip() for f in args.format.split(","))
-        unknown = set(formats) - {"csv", "parquet", "json", "scalesim"}
-        if unknown:
-            raise InputError(f"unknown format(s) {', '.join(sorted(unknown))}; use csv, parquet, json, scalesim",
-                             "--format")
-        if "parquet" in formats:
-            _require("pyarrow", "parquet")
         native = tuple(f for f in formats if f != "scalesim")
         written = list(result.write(args.output, native)) if native else []
         if "scalesim" in formats:
@@ -81,6 +94,17 @@ def cmd_run(args) -> int:
         if not args.quiet:
             print(f"\nwrote {', '.join(str(p) for p in written)}")
     return 0
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in text.split(","))
+    unknown = set(formats) - {"csv", "parquet", "json", "scalesim"}
+    if unknown:
+        raise InputError(f"unknown format(s) {clip(', '.join(sorted(unknown)), 80)}; use csv, parquet, json, scalesim",
+                         "--format")
+    if "parquet" in formats:
+        _require("pyarrow", "parquet")
+    return formats
 
 
 def cmd_check(args) -> int:
@@ -150,9 +174,17 @@ def _print_notices() -> None:
     warnings.showwarning = show
 
 
+class Parser(argparse.ArgumentParser):
+    """Argument errors as one bounded line and exit 2, like every other bad input (subcommand
+    parsers inherit this class); the usage is one `--help` away."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {clip(message, 400)} (see {self.prog} --help)\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole parser; with `command` (the subcommand about to run), only what it needs."""
-    parser = argparse.ArgumentParser(prog="accelsim", description="Cycle-level simulator of DNN accelerators.")
+    parser = Parser(prog="accelsim", description="Cycle-level simulator of DNN accelerators.")
     parser.add_argument("--version", action="version", version=f"accelsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -175,7 +207,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     run.add_argument("-o", "--output", type=Path, help="directory for layers.csv, components.csv, summary.json")
     run.add_argument("--format", default="csv,json", help="output formats: csv, parquet, json, scalesim (SCALE-Sim's report CSVs; default csv,json)")
     run.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity")
-    run.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
+    run.add_argument("--seed", type=seed_arg, default=0, help="seed of the run's random generator (default 0)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     run.add_argument("--functional", action="store_true",
@@ -248,6 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the disk filled up, the directory went read-only...: not a bug to trace
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"accelsim: error: {clip(where + (exc.strerror or str(exc)), 500)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -152,12 +152,22 @@ def add_parser(sub) -> None:
     p.add_argument("--start", type=int, metavar="CYCLE", help="keep spans ending after this cycle")
     p.add_argument("--end", type=int, metavar="CYCLE", help="keep spans starting before this cycle")
     p.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity (fine: a span per fold)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the run's random generator (default 0)")
-    from accelsim.cli import SET_HELP
+    from accelsim.cli import SET_HELP, seed_arg
 
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the run's random generator (default 0)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=cmd_trace)
+
+
+def _check_matches(flag: str, patterns: list[str], names: list[str], what: str) -> None:
+    """An empty trace says nothing: refuse patterns that match no name, and list the names."""
+    from accelsim.errors import InputError, clip
+
+    missing = [p for p in patterns if not any(fnmatchcase(n, p) for n in names)]
+    if missing and not any(fnmatchcase(n, p) for n in names for p in patterns):
+        raise InputError(f"no {what[:-1]} matches {clip(', '.join(missing), 100)}; "
+                         f"{what}: {clip(', '.join(names), 300)}", flag)
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -168,6 +178,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     if args.start is not None and args.end is not None and args.end <= args.start:
         raise InputError(f"must be greater than --start ({args.start}), got {args.end}", "--end")
+    from accelsim.stats.writers import check_output
+
+    check_output(args.output, "-o", directory=False)
     from accelsim.workload import load_workload
 
     hw_over, wl_over = _overrides(args.set, workload=True)
@@ -178,9 +191,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
     with status(f"accelsim: tracing {workload.name} on {hw.name}", enabled=not args.quiet):
         result = simulate(hw, workload, seed=args.seed, fidelity=args.fidelity, trace=True)
     trace = chrome_trace(result, layers=args.layer, components=args.component, start=args.start, end=args.end)
-    names = list(result.layers["layer"])
-    if args.layer and not any(fnmatchcase(n, p) for n in names for p in args.layer):
-        raise InputError(f"no layer matches {', '.join(args.layer)}; layers: {', '.join(names)}", "--layer")
+    _check_matches("--layer", args.layer, list(result.layers["layer"]), "layers")
+    _check_matches("--component", args.component,
+                   list(dict.fromkeys([LAYER_TRACK, *(span[0] for span in result.trace)])), "components")
     write_trace(args.output, trace)
     if not args.quiet:
         events = trace["traceEvents"]

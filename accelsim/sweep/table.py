@@ -8,14 +8,11 @@ so new statistics appear in sweeps without changes.
 
 from __future__ import annotations
 
-import io
 import json
 import math
-from pathlib import Path
 
 import pandas as pd
 
-from accelsim.stats.writers import atomic_write_bytes, atomic_write_text, write_parquet
 from accelsim.sweep.expand import Point
 from accelsim.sweep.store import KEY_CHARS
 
@@ -78,18 +75,3 @@ def _kind(value) -> str:
 
 def _text(value) -> str:
     return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
-
-
-def write_tables(out: Path, tables: dict[str, pd.DataFrame], parquet: bool) -> list[Path]:
-    written = []
-    for name, frame in tables.items():
-        path = out / f"{name}.csv"
-        atomic_write_text(path, frame.to_csv(index=False))
-        written.append(path)
-        if parquet:
-            buffer = io.BytesIO()
-            write_parquet(frame, buffer)
-            path = out / f"{name}.parquet"
-            atomic_write_bytes(path, buffer.getvalue())
-            written.append(path)
-    return written
