@@ -14,6 +14,8 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", type=Path, required=True, help="result directory (points/, points.csv, layers.csv)")
     p.add_argument("-j", "--jobs", type=int, help="worker processes (default: all cores; 1 runs in this process)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: a scheduler address, or 'local' for a LocalCluster of -j workers")
+    p.add_argument("--dask-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="--dask ADDRESS: wait this long for the first worker, then fail (default 60)")
     p.add_argument("--retry-failed", action="store_true", help="recompute points stored as errors")
     p.add_argument("--strict", action="store_true", help="exit 1 if any point failed (default: 0, with a warning)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar, print only warnings and errors")
@@ -27,12 +29,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"must be at least 1, got {args.jobs}", "-j")
+    if not 0 < args.dask_timeout <= 86400:  # also refuses nan and inf
+        raise InputError(f"must be in (0, 86400] seconds, got {args.dask_timeout:g}", "--dask-timeout")
     if args.dask:
         require_dask()
     log = None if args.quiet else print
     try:
         outcome = run_sweep(args.spec, args.output, jobs=args.jobs, dask=args.dask, retry_failed=args.retry_failed,
-                            progress=None if not args.quiet else False, log=log)
+                            progress=None if not args.quiet else False, log=log, dask_timeout=args.dask_timeout)
     except ExecutorError as exc:
         print(f"accelsim: error: {exc}", file=sys.stderr)
         return 1

@@ -15,11 +15,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
-from accelsim.errors import InputError
+from accelsim import __version__
+from accelsim.errors import InputError, clip
 from accelsim.sweep.points import Task, run_point, run_points, warm_up
 
 OnDone = Callable[[dict], None]
 MAX_BATCH = 8  # points per Dask task
+DASK_WAIT_S = 60.0  # how long a sweep waits for a scheduler's first worker
 
 
 class ExecutorError(RuntimeError):
@@ -41,9 +43,10 @@ def describe(jobs: int, dask: str | None) -> str:
     return "this process" if jobs == 1 else f"{jobs} processes"
 
 
-def run_tasks(tasks: list[Task], on_done: OnDone, *, jobs: int = 1, dask: str | None = None) -> None:
+def run_tasks(tasks: list[Task], on_done: OnDone, *, jobs: int = 1, dask: str | None = None,
+              dask_timeout: float = DASK_WAIT_S, log: Callable[[str], None] | None = None) -> None:
     if dask:
-        _run_dask(tasks, on_done, dask, jobs)
+        _run_dask(tasks, on_done, dask, jobs, dask_timeout, log or (lambda _line: None))
     elif jobs == 1 or len(tasks) <= 1:
         for task in tasks:
             on_done(run_point(task))
@@ -79,7 +82,47 @@ def require_dask() -> None:
         raise InputError("needs the optional extra: pip install 'accelsim[dask]'", "--dask")
 
 
-def _run_dask(tasks: list[Task], on_done: OnDone, address: str, jobs: int) -> None:
+def _worker_version_probe():
+    """A function pickled by value (it is built here, not importable by name), so a worker
+    without accelsim can still run it and say so."""
+    def probe():
+        try:
+            import accelsim
+        except ImportError:
+            return None
+        return accelsim.__version__
+    return probe
+
+
+def check_worker_versions(versions: dict, address: str, ours: str | None = None) -> None:
+    """Refuse workers without accelsim, or with another version: name the first that differs."""
+    ours = ours or __version__
+    for worker, version in sorted(versions.items()):
+        if isinstance(version, BaseException):
+            raise InputError(f"worker {worker} failed the version check: {clip(repr(version), 200)}", "--dask")
+        if version is None:
+            raise InputError(f"worker {worker} cannot import accelsim; install accelsim {ours} on every worker",
+                             "--dask")
+        if version != ours:
+            raise InputError(f"worker {worker} runs accelsim {clip(str(version), 40)}, this client {ours}; "
+                             f"install the same version on every worker (scheduler {address})", "--dask")
+
+
+def _wait_for_workers(client, address: str, timeout: float, log) -> None:
+    log(f"Dask scheduler {address}; dashboard: {client.dashboard_link}")
+    if client.scheduler_info().get("workers"):
+        return
+    log(f"waiting up to {timeout:g} s for a worker to join (--dask-timeout)")
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (TimeoutError, OSError) as exc:
+        raise InputError(f"no worker joined the scheduler at {address} within {timeout:g} s "
+                         f"(dashboard: {client.dashboard_link}); start workers with `dask worker {address}` "
+                         f"or raise --dask-timeout", "--dask") from None
+
+
+def _run_dask(tasks: list[Task], on_done: OnDone, address: str, jobs: int, timeout: float = DASK_WAIT_S,
+              log: Callable[[str], None] = lambda _line: None) -> None:
     require_dask()
     from distributed import Client, LocalCluster, as_completed as dask_completed
     from distributed.scheduler import KilledWorker
@@ -92,10 +135,13 @@ def _run_dask(tasks: list[Task], on_done: OnDone, address: str, jobs: int) -> No
             client = Client(cluster)
         else:
             try:
-                client = Client(address, timeout=30)
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError(f"cannot connect to the Dask scheduler: {exc}", "--dask") from None
+                client = Client(address, timeout=min(30.0, max(1.0, timeout)))
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                raise InputError(f"cannot connect to the Dask scheduler: {clip(str(exc), 200)}", "--dask") from None
         with client:
+            if cluster is None:
+                _wait_for_workers(client, address, timeout, log)
+                check_worker_versions(client.run(_worker_version_probe(), on_error="return"), address)
             client.run(warm_up)
             workers = max(1, len(client.scheduler_info()["workers"]))
             size = max(1, min(MAX_BATCH, len(tasks) // (4 * workers)))  # >= 4 batches per worker: balance

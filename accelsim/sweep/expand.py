@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from accelsim.errors import ConfigError
+from accelsim.errors import ConfigError, shown
 from accelsim.sweep.expr import ExprError, lookup
 from accelsim.sweep.spec import AxisSpec, SweepSpec
 
@@ -34,18 +34,22 @@ def axis_values(axis: AxisSpec, source: str = "", key: str = "") -> list:
         return list(axis.values)
     if axis.range is not None:
         r = axis.range
-        count = math.floor((r.stop - r.start) / r.step + 1e-9) + 1
-        _check_count(count, source, key)
+        count = _count(lambda: (r.stop - r.start) / r.step, source, key)
         exact = all(isinstance(v, int) for v in (r.start, r.stop, r.step))
         return [r.start + i * r.step if exact else _tidy(r.start + i * r.step) for i in range(count)]
     g = axis.logrange
     assert g is not None
-    if g.num is not None:
-        raw = [g.start * (g.stop / g.start) ** (i / (g.num - 1)) for i in range(g.num)]
-    else:
-        count = math.floor(math.log(g.stop / g.start) / math.log(g.factor) + 1e-9) + 1
-        _check_count(count, source, key)
-        raw = [g.start * g.factor**i for i in range(count)]
+    try:
+        if g.num is not None:
+            _check_count(g.num, source, key)
+            raw = [g.start * (g.stop / g.start) ** (i / (g.num - 1)) for i in range(g.num)]
+        else:
+            count = _count(lambda: math.log(g.stop / g.start) / math.log(g.factor), source, key)
+            raw = [g.start * g.factor**i for i in range(count)]
+        if not all(math.isfinite(v) for v in raw):
+            raise OverflowError
+    except (OverflowError, ZeroDivisionError):
+        raise ConfigError("the values overflow a float; use a smaller range", source, key) from None
     integer = g.integer
     if integer is None:
         integer = all(isinstance(v, int) for v in (g.start, g.stop)) and not isinstance(g.factor, float)
@@ -57,6 +61,19 @@ def axis_values(axis: AxisSpec, source: str = "", key: str = "") -> list:
 def _tidy(value: float) -> float:
     """0.30000000000000004 -> 0.3: values become config entries and table columns."""
     return float(f"{value:.12g}")
+
+
+def _count(steps, source: str, key: str) -> int:
+    """How many values a range has: floor(steps()) + 1, with absurd ranges refused, not crashed."""
+    try:
+        steps_value = steps()
+    except (OverflowError, ZeroDivisionError):
+        steps_value = math.inf
+    if not math.isfinite(steps_value) or steps_value > MAX_AXIS_VALUES:
+        raise ConfigError(f"more than {MAX_AXIS_VALUES} values; at most {MAX_AXIS_VALUES} per axis", source, key)
+    count = math.floor(steps_value + 1e-9) + 1
+    _check_count(count, source, key)
+    return count
 
 
 def _check_count(count: int, source: str, key: str) -> None:
@@ -87,7 +104,7 @@ def expand(spec: SweepSpec) -> tuple[list[Point], int]:
                               f"points: N}}`", spec.source, "axes")
         combos = list(itertools.product(*values))
     else:
-        combos = _sample(spec, total, combo, lambda c: any(keep(c, w) for w in labels))
+        combos = _sample(spec, [len(v) for v in values], combo, lambda c: any(keep(c, w) for w in labels))
     points, skipped = [], 0
     for label in labels:
         for c in combos:
@@ -98,9 +115,10 @@ def expand(spec: SweepSpec) -> tuple[list[Point], int]:
     return points, skipped
 
 
-def _sample(spec: SweepSpec, total: int, combo, valid) -> list[tuple]:
+def _sample(spec: SweepSpec, sizes: list[int], combo, valid) -> list[tuple]:
     """`points` distinct valid combinations, drawn with the spec's seed, in grid order."""
     wanted = spec.sampling.points or 0
+    total = math.prod(sizes)
     rng = np.random.default_rng(spec.sampling.seed)
     if total <= MAX_ENUMERATED:
         pool = [i for i in range(total) if valid(combo(i))]
@@ -108,12 +126,20 @@ def _sample(spec: SweepSpec, total: int, combo, valid) -> list[tuple]:
         return [combo(pool[i]) for i in sorted(chosen)]
     chosen_set: set[int] = set()
     for _ in range(100 * wanted):  # rejection sampling: the grid is too large to list
-        i = int(rng.integers(total))
+        i = int(rng.integers(total)) if total < 2**63 else _draw(rng, sizes)
         if i not in chosen_set and valid(combo(i)):
             chosen_set.add(i)
             if len(chosen_set) == wanted:
                 break
     return [combo(i) for i in sorted(chosen_set)]
+
+
+def _draw(rng, sizes: list[int]) -> int:
+    """A uniform grid index for grids past int64: one digit per axis, first axis outermost."""
+    index = 0
+    for size in sizes:
+        index = index * size + int(rng.integers(size))
+    return index
 
 
 class _Keeper:
@@ -135,7 +161,7 @@ class _Keeper:
             try:
                 ok = constraint(env)
             except ExprError as exc:
-                where = ", ".join(f"{k}={v!r}" for k, v in env.items())
+                where = ", ".join(f"{k}={shown(v, 30)}" for k, v in env.items())
                 raise ConfigError(f"{exc} (at {where})", self.spec.source, f"constraints.{i}") from None
             if not ok:
                 return False

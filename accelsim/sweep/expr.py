@@ -13,6 +13,8 @@ import math
 import operator
 from typing import Any, Callable, Mapping
 
+from accelsim.errors import shown
+
 _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
            ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
@@ -21,6 +23,8 @@ _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, as
             ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
 _FUNCTIONS: dict[str, Callable] = {"min": min, "max": max, "abs": abs, "log2": math.log2}
 _MAX_POWER = 1024  # keeps `2 ** 10 ** 10` from hanging a sweep
+_MAX_RESULT_BITS = 1 << 16  # and `(2 ** 1024) ** 1024` too
+MAX_TEXT = 2000  # characters; a constraint is one line
 
 
 class ExprError(ValueError):
@@ -32,10 +36,16 @@ class Expr:
 
     def __init__(self, text: str):
         self.text = text
+        if not isinstance(text, str):
+            raise ExprError(f"expected an expression as text, got {type(text).__name__}")
+        if len(text) > MAX_TEXT:
+            raise ExprError(f"longer than {MAX_TEXT} characters")
         try:
             tree = ast.parse(text.strip(), mode="eval")
         except SyntaxError as exc:
             raise ExprError(f"not an expression: {exc.msg}") from None
+        except (ValueError, RecursionError, MemoryError):  # null bytes; absurd nesting
+            raise ExprError("not an expression: too deeply nested or not text") from None
         self._root = tree.body
         self.names: list[str] = []
         self._check(self._root)
@@ -50,7 +60,7 @@ class Expr:
             return
         if isinstance(node, ast.Constant):
             if not isinstance(node.value, (int, float, str, bool)):
-                raise ExprError(f"unsupported literal {node.value!r}")
+                raise ExprError(f"unsupported literal {shown(node.value)}")
         elif isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             self._check(node.left), self._check(node.right)
         elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
@@ -71,7 +81,7 @@ class Expr:
             for child in node.args:
                 self._check(child)
         else:
-            raise ExprError(f"{ast.unparse(node)!r} is not allowed here; use names, numbers, strings, "
+            raise ExprError(f"{shown(ast.unparse(node))} is not allowed here; use names, numbers, strings, "
                             "arithmetic, comparisons, and/or/not, min/max/abs/log2")
 
     def __call__(self, values: Mapping[str, Any]) -> Any:
@@ -80,13 +90,15 @@ class Expr:
         except ExprError:
             raise
         except (ArithmeticError, TypeError, ValueError) as exc:
-            raise ExprError(f"cannot evaluate {self.text!r}: {exc}") from None
+            raise ExprError(f"cannot evaluate {shown(self.text)}: {exc}") from None
+        except RecursionError:
+            raise ExprError(f"cannot evaluate {shown(self.text)}: nested too deeply") from None
 
     def _eval(self, node: ast.AST, values: Mapping[str, Any]) -> Any:
         name = _dotted(node)
         if name is not None:
             if name not in values:
-                raise ExprError(f"unknown name {name!r}")
+                raise ExprError(f"unknown name {shown(name)}")
             return values[name]
         ev = self._eval
         if isinstance(node, ast.Constant):
@@ -94,7 +106,12 @@ class Expr:
         if isinstance(node, ast.BinOp):
             left, right = ev(node.left, values), ev(node.right, values)
             if isinstance(node.op, ast.Pow) and abs(right) > _MAX_POWER:
-                raise ExprError(f"exponent {right} is too large")
+                raise ExprError(f"exponent {shown(right)} is too large")
+            if isinstance(node.op, ast.Mult) and (isinstance(left, str) or isinstance(right, str)):
+                raise ExprError("strings cannot be multiplied")
+            if isinstance(node.op, ast.Pow) and isinstance(left, int) and isinstance(right, int) \
+                    and abs(left).bit_length() * abs(right) > _MAX_RESULT_BITS:
+                raise ExprError(f"{shown(left)} ** {right} is too large")
             return _BINARY[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             return _UNARY[type(node.op)](ev(node.operand, values))

@@ -20,10 +20,12 @@ from accelsim.errors import ConfigError, WorkloadError
 from accelsim.sweep.expr import Expr, ExprError, lookup
 
 WORKLOAD_PREFIX = "workload."
+MAX_SEED = 2**63 - 1       # seeds are stored in int64 table columns
+MAX_POINTS = 200_000       # random sampling draws at most this many points (as a grid may hold)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RangeSpec(_Model):
@@ -39,7 +41,7 @@ class LogRangeSpec(_Model):
 
     start: int | float = Field(gt=0, description="first value")
     stop: int | float = Field(gt=0, description="last value, at most")
-    num: int | None = Field(default=None, ge=2, description="how many values, both ends included")
+    num: int | None = Field(default=None, ge=2, le=100_000, description="how many values, both ends included")
     factor: int | float | None = Field(default=None, gt=1, description="ratio between neighbours")
     integer: bool | None = Field(default=None, description="round to integers; default: when start and stop are")
 
@@ -69,8 +71,9 @@ class AxisSpec(_Model):
 
 class Sampling(_Model):
     method: Literal["grid", "random"] = Field(default="grid", description="every grid point, or a seeded sample")
-    points: int | None = Field(default=None, gt=0, description="random: how many axis combinations to draw")
-    seed: int = Field(default=0, description="random: seed of the draw")
+    points: int | None = Field(default=None, gt=0, le=MAX_POINTS,
+                               description="random: how many axis combinations to draw")
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="random: seed of the draw")
 
     @model_validator(mode="after")
     def _points_for_random(self):
@@ -84,7 +87,7 @@ class SpecFile(_Model):
     description: str = Field(default="", description="one line on what the sweep explores")
     hardware: str = Field(min_length=1, description="base hardware config, relative to the spec file")
     workloads: list[str] = Field(min_length=1, description="workload files, relative to the spec file")
-    seed: int = Field(default=0, description="simulation seed of every point")
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="simulation seed of every point")
     fidelity: Literal["fine", "fast"] | None = Field(default=None, description="override the config's fidelity")
     axes: dict[str, Any] = Field(default_factory=dict, description="key path -> values")
     sampling: Sampling = Field(default_factory=Sampling, description="grid or random")
@@ -120,7 +123,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     spec = load_model(path, SpecFile, "hardware, workloads and axes")
     base = path.parent
     hardware = Path(os.path.normpath(base / spec.hardware))
-    if not hardware.is_file():
+    if not _is_file(hardware):
         raise ConfigError(f"file not found: {hardware}", source, "hardware")
     hardware_raw = read_hardware_dict(hardware)
     workloads = _workload_labels([Path(os.path.normpath(base / w)) for w in spec.workloads], source)
@@ -133,6 +136,13 @@ def load_spec(path: str | Path) -> SweepSpec:
                      fidelity=spec.fidelity, axes=axes, sampling=spec.sampling, constraints=constraints)
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the filesystem, a NUL byte
+        return False
+
+
 def _workload_labels(paths: list[Path], source: str) -> dict[str, Path]:
     """Label workloads by file stem; by path when two stems clash."""
     stems = [p.stem for p in paths]
@@ -141,7 +151,7 @@ def _workload_labels(paths: list[Path], source: str) -> dict[str, Path]:
         label = p.stem if stems.count(p.stem) == 1 else str(p)
         if label in out:
             raise ConfigError(f"listed twice: {p}", source, f"workloads.{i}")
-        if not p.is_file():
+        if not _is_file(p):
             raise ConfigError(f"file not found: {p}", source, f"workloads.{i}")
         out[label] = p
     return out
