@@ -82,6 +82,8 @@ def render_workload(workload: Workload, name: str, blocks: Mapping[str, dict], h
         for key, attr in (("batch", "N"), ("weight_bits", "weight_bits"), ("act_bits", "act_bits")):
             if getattr(layer, attr) != defaults[key]:
                 entry[key] = getattr(layer, attr)
+        if layer.name in workload.meta.get("inputs", {}):
+            entry["input"] = workload.meta["inputs"][layer.name]
         if layer.name in blocks:
             entry["compression"] = [blocks[layer.name]]
         elif any(dict(item).get("scheme") == "compressed" for item in layer.compression):
@@ -90,6 +92,8 @@ def render_workload(workload: Workload, name: str, blocks: Mapping[str, dict], h
     source = workload.source or f"{workload.path or workload.name}"
     doc = {"name": name, "source": source, "description": f"{workload.name} after accelsim compress",
            "defaults": defaults, "layers": layers}
+    if workload.meta.get("chain") is not True:  # not checked where it came from (a CSV, a hand-made list)
+        doc["chain"] = False
     comments = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     return comments + dump_yaml(doc)
 
