@@ -33,6 +33,10 @@ ISAAC = ROOT / "hwconfigs" / "isaac.yaml"
     ("compute.rows", "32", "valid integer"),
     ("compute.cols", 2**20, "array edge"),
     ("compute.mac_energy_pj", float("-inf"), "finite"),
+    ("memory.ifmap_sram.capacity_kib", 1e-6, "less than one byte"),
+    ("memory.dram.bandwidth_bytes_per_cycle", 1e-300, "one byte per million cycles"),
+    ("memory.ifmap_sram.bandwidth_bytes_per_cycle", 1e-9, "one byte per million cycles"),
+    ("clock_mhz", 1e-300, "below 1 kHz"),
 ])
 def test_systolic_numbers_are_strict_finite_and_bounded(key, value, reason):
     with pytest.raises(ConfigError) as info:
@@ -81,9 +85,9 @@ def test_every_numeric_field_of_every_model_is_bounded():
         for name, field in model.model_fields.items():
             if not _numeric(field.annotation):
                 continue
+            ours = [m.func for m in field.metadata if isinstance(getattr(m, "func", None), _Bound)]
             own = any(hasattr(m, "le") or hasattr(m, "lt") for m in field.metadata)
-            ours = any(isinstance(getattr(m, "func", None), _Bound) for m in field.metadata)
-            if not (own or ours):
+            if len(ours) != 1 or not (own or ours[0].limit is not None):
                 unbounded.append(f"{model.__name__}.{name}")
     assert len(seen) > 10 and not unbounded
 

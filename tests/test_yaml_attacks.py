@@ -38,13 +38,15 @@ def test_c_loader_is_used_when_pyyaml_has_it():
     ("a: 1\na: 2\n", "duplicate key 'a'"),
     ("b: &b {a: 1}\nx: {<<: *b, a: 2, a: 3}\n", "duplicate key 'a'"),
     (_laughs(), "billion laughs"),
+    ("&a [*a]\n", "contains itself"),
+    ("a: &a {b: *a}\n", "contains itself"),
     ("a: !!python/object/apply:os.system [ls]\n", "could not determine a constructor"),
 ])
 def test_bad_yaml_is_one_bounded_input_error(loader, text, reason):
     started = time.perf_counter()
     with pytest.raises(InputError) as info:
         parse_yaml(text, "f.yaml", loader=loader)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 60  # a hang guard, not a speed test
     message = info.value.message
     assert reason in message and "\n" not in message and len(message) < 600
 
@@ -108,4 +110,4 @@ def test_error_parts_are_clipped():
     for _ in range(40):
         shared = [shared] * 10
     started = time.perf_counter()
-    assert len(shown(shared)) <= 60 and time.perf_counter() - started < 1
+    assert len(shown(shared)) <= 60 and time.perf_counter() - started < 30  # hang guard

@@ -7,7 +7,8 @@ strict about what a number is.
 - Every number has a physical upper bound, chosen by its unit suffix (`clock_mhz`,
   `capacity_kib`, ...) or, for plain counts, a generic one. The bound is applied to every
   field of every subclass, so a field added later gets it by being named with its unit.
-  A field that declares its own `le`/`lt` keeps its own bound.
+  A field that declares its own `le`/`lt` keeps its own bound. Sizes and rates also have a
+  smallest nonzero value (less than one byte is not a buffer).
 """
 
 from __future__ import annotations
@@ -39,7 +40,17 @@ BOUNDS: list[tuple[str, float, str]] = [
     (r"_f2$", 1e4, "larger than any memory cell"),
     (r"", 2**20, "more than a million: beyond any chip's count of units"),
 ]
+# (name pattern, smallest value other than 0 and None, why): below these, rates and sizes
+# round to zero where cycles are counted (a channel keeps its rate to 2^-20 bytes per cycle).
+LOWER: list[tuple[str, float, str]] = [
+    (r"_kib$", 2**-10, "less than one byte"),
+    (r"bytes_per_cycle$", 2**-20, "less than one byte per million cycles"),
+    (r"_gb_per_s$", 1e-3, "below 1 MB/s"),
+    (r"_gsps$", 1e-9, "below one conversion per second"),
+    (r"_mhz$", 1e-3, "below 1 kHz"),
+]
 _COMPILED = [(re.compile(pattern), limit, why) for pattern, limit, why in BOUNDS]
+_LOWER = [(re.compile(pattern), low, why) for pattern, low, why in LOWER]
 
 
 def bound_for(name: str) -> tuple[float, str]:
@@ -47,16 +58,31 @@ def bound_for(name: str) -> tuple[float, str]:
     return next((limit, why) for pattern, limit, why in _COMPILED if pattern.search(name))
 
 
-class _Bound:
-    """A field's physical upper bound, as a validator whose message gives the reason."""
+def lower_bound_for(name: str) -> tuple[float, str] | None:
+    """The smallest nonzero value of a field called `name`, and why (None: no such bound)."""
+    return next(((low, why) for pattern, low, why in _LOWER if pattern.search(name)), None)
 
-    def __init__(self, limit: float, why: str):
-        self.limit, self.why = limit, why
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Bound:
+    """A field's physical bounds, as a validator whose message gives the reason. The upper
+    bound is skipped (`limit` None) where the field declares its own; zero passes the lower
+    bound (fields meaning "off" at 0 say so with their own `gt`/`ge`)."""
+
+    def __init__(self, limit: float | None, why: str, low: tuple[float, str] | None = None):
+        self.limit, self.why, self.low = limit, why, low
 
     def __call__(self, value: Any) -> Any:
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > self.limit:
+        if not _number(value):
+            return value
+        if self.limit is not None and value > self.limit:
             shown = f"{self.limit:,}" if isinstance(self.limit, int) else f"{self.limit:g}"
             raise ValueError(f"must be at most {shown}: {self.why}")
+        if self.low is not None and 0 < value < self.low[0]:
+            raise ValueError(f"must be at least {self.low[0]:g}: {self.low[1]}")
         return value
 
 
@@ -75,11 +101,11 @@ class Model(BaseModel):
         for name, field in cls.model_fields.items():
             if any(isinstance(getattr(m, "func", None), _Bound) for m in field.metadata):
                 continue  # inherited, already bounded
-            if _has_own_bound(field.metadata):
-                continue
             if not _is_numeric(field.annotation):
                 continue
-            field.metadata.append(AfterValidator(_Bound(*bound_for(name))))
+            limit, why = bound_for(name)
+            field.metadata.append(AfterValidator(_Bound(None if _has_own_bound(field.metadata) else limit, why,
+                                                        lower_bound_for(name))))
             changed = True
         if changed:
             cls.model_rebuild(force=True)

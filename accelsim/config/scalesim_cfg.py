@@ -37,7 +37,7 @@ MAX_ARRAY = 65536            # PEs per side
 MAX_SRAM_KB = 1 << 20        # 1 GiB per buffer
 MAX_WORDS_PER_CYCLE = 1 << 20
 MAX_OTHER = (1 << 63) - 1
-_DIGITS = re.compile(r"[0-9]+")
+_DIGITS = re.compile(r"[0-9]{1,30}")  # longer: out of any range, and int() refuses >4300 digits
 SPARSE_REPS = ("ellpack_block", "csr", "csc")
 
 

@@ -61,8 +61,10 @@ for _loader in (_UniqueKeyLoader, _PyUniqueKeyLoader):
 
 def measure(root, limit: int = MAX_NODES) -> tuple[int, int]:
     """(nodes, depth) of the document once every alias is expanded, counted without expanding
-    (each distinct node once, memoised); the node count stops past `limit`."""
+    (each distinct node once, memoised); the node count stops past `limit`. A node that
+    contains itself (`&a [*a]`) would expand forever: it raises RecursionError."""
     size: dict[int, tuple[int, int]] = {}
+    open_nodes: set[int] = set()
     stack = [(root, False)]
     while stack:  # iterative post-order: deep documents must not exhaust the Python stack
         node, children_done = stack.pop()
@@ -70,9 +72,17 @@ def measure(root, limit: int = MAX_NODES) -> tuple[int, int]:
             continue
         children = _children(node)
         if not children_done:
+            if id(node) in open_nodes:
+                raise RecursionError("a node contains itself through an alias")
+            open_nodes.add(id(node))
             stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in size)
+            for child in children:
+                if id(child) in open_nodes:
+                    raise RecursionError("a node contains itself through an alias")
+                if id(child) not in size:
+                    stack.append((child, False))
             continue
+        open_nodes.discard(id(node))
         measured = [size.get(id(c), (0, 0)) for c in children]
         size[id(node)] = (min(limit + 1, 1 + sum(n for n, _ in measured)), 1 + max((d for _, d in measured), default=0))
     return size[id(root)]
@@ -109,8 +119,9 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, loa
         problem = getattr(exc, "problem", None) or str(exc)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise error(f"malformed YAML: {where}{problem}", source) from None
-    except RecursionError:
-        raise error("malformed YAML: nested too deeply", source) from None
+    except RecursionError as exc:
+        reason = str(exc) if "alias" in str(exc) else "nested too deeply"
+        raise error(f"malformed YAML: {reason}", source) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         reason = str(exc).split(";")[0].split("\n")[0]
         raise error(f"malformed YAML: {reason}", source) from None

@@ -30,8 +30,8 @@ from accelsim.workload.layers import Layer, Workload
 CONV_NAMES = ("ifmap height", "ifmap width", "filter height", "filter width", "channels", "num filter", "strides")
 GEMM_NAMES = ("m", "n", "k")
 FORMS = ("conv", "gemm")
-_DIGITS = re.compile(r"[0-9]+")
-_RATIO = re.compile(r"([0-9]+):([0-9]+)")
+_DIGITS = re.compile(r"[0-9]{1,30}")  # longer: out of any range, and int() refuses >4300 digits
+_RATIO = re.compile(r"([0-9]{1,30}):([0-9]{1,30})")
 # Sizes past this are no layer SCALE-Sim or accelsim could run; refusing them here keeps
 # the mapping's integer arithmetic bounded (issue 16).
 MAX_SIZE = 2**31 - 1
