@@ -15,15 +15,22 @@ from accelsim.errors import InputError, clip, shown
 MAX_SEED = 2**63 - 1  # seeds land in int64 columns and numpy's generator
 
 
-def seed_arg(text: str) -> int:
-    """argparse type of --seed: an integer in [0, 2^63 - 1] (exit 2 with one line otherwise)."""
-    try:
+def integer_arg(low: int | None = None, high: int | None = None, what: str = "an integer"):
+    """An argparse type: an integer in ASCII digits (int() also takes '٣', ' 3 ' and '3_000'),
+    within [low, high]; anything else is one line and exit 2."""
+    def parse(text: str) -> int:
+        body = text[1:] if text[:1] in "+-" else text
+        if not (body.isascii() and body.isdigit()) or len(body) > 30:
+            raise argparse.ArgumentTypeError(f"expected {what} in digits 0-9, got {shown(text)}")
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {shown(text)}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be in [0, 2^63 - 1], got {shown(value)}")
-    return value
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = f"[{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
+            raise argparse.ArgumentTypeError(f"must be in {bounds}, got {value}")
+        return value
+    return parse
+
+
+seed_arg = integer_arg(0, MAX_SEED, "a seed")
 
 
 WORKLOAD_PREFIX = "workload."  # as in sweep axes: `--set workload.layers.conv1.K=32`
@@ -214,7 +221,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                      help="also run sampled tensors through the datapath and report errors per layer")
     run.add_argument("--tensors", metavar="FILE.npz",
                      help="real tensors <layer>.weight / <layer>.input (implies --functional)")
-    run.add_argument("--functional-vectors", type=int, default=256, metavar="N",
+    run.add_argument("--functional-vectors", type=integer_arg(1, 2**24), default=256, metavar="N",
                      help="functional: input vectors sampled per layer and group (default 256)")
     run.add_argument("--no-cache", action="store_true",
                      help="compress run-time compression blocks afresh: neither read nor write the on-disk "

@@ -149,11 +149,11 @@ def add_parser(sub) -> None:
     p.add_argument("--layer", action="append", default=[], metavar="NAME", help="keep only this layer (glob; repeatable)")
     p.add_argument("--component", action="append", default=[], metavar="NAME",
                    help=f"keep only this component track (glob; repeatable; the layer track is '{LAYER_TRACK}')")
-    p.add_argument("--start", type=int, metavar="CYCLE", help="keep spans ending after this cycle")
-    p.add_argument("--end", type=int, metavar="CYCLE", help="keep spans starting before this cycle")
-    p.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity (fine: a span per fold)")
-    from accelsim.cli import SET_HELP, seed_arg
+    from accelsim.cli import SET_HELP, integer_arg, seed_arg
 
+    p.add_argument("--start", type=integer_arg(0), metavar="CYCLE", help="keep spans ending after this cycle")
+    p.add_argument("--end", type=integer_arg(0), metavar="CYCLE", help="keep spans starting before this cycle")
+    p.add_argument("--fidelity", choices=["fine", "fast"], help="override the config's fidelity (fine: a span per fold)")
     p.add_argument("--seed", type=seed_arg, default=0, help="seed of the run's random generator (default 0)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help=SET_HELP)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")

@@ -173,3 +173,12 @@ def test_infinite_energy_never_reaches_json(tmp_path):
 
     text = to_json({"a": float("inf"), "b": [float("nan"), 1.5]})
     assert json.loads(text) == {"a": None, "b": [None, 1.5]}
+
+
+def test_numpy_scalars_count_as_python_numbers():
+    import numpy as np
+
+    hw = accelsim.load_hardware(SYSTOLIC, {"compute.rows": np.int64(16), "clock_mhz": np.float64(500.0)})
+    assert hw.compute.rows == 16 and type(hw.compute.rows) is int and hw.clock_mhz == 500.0
+    with pytest.raises(ConfigError, match="valid integer"):
+        accelsim.load_hardware(SYSTOLIC, {"compute.rows": np.bool_(True)})

@@ -163,3 +163,39 @@ def test_trace_component_that_matches_nothing_lists_the_names(tmp_path, capsys):
     line = _one_error_line(capsys)
     assert "--component: no component matches nosuch; components: layers, " in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize("argv,flag", [
+    (["run", str(HW), str(TOY3), "--seed", "\u0663"], "--seed"),
+    (["run", str(HW), str(TOY3), "--seed", "3_000"], "--seed"),
+    (["run", str(HW), str(TOY3), "--seed", str(2**63)], "--seed"),
+    (["run", str(HW), str(TOY3), "--functional-vectors", "\uff13", "--functional"], "--functional-vectors"),
+    (["trace", str(HW), str(TOY3), "-o", "t.json", "--start", "\u0663"], "--start"),
+    (["sweep", "spec.yaml", "-o", "out", "-j", "\u0662"], "--jobs"),
+])
+def test_integer_arguments_are_ascii_digits(capsys, no_simulation, argv, flag):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    line = _one_error_line(capsys)
+    assert flag in line and "digits 0-9" in line or "must be in" in line
+
+
+def test_geometry_takes_ascii_digits_only():
+    from accelsim.errors import WorkloadError
+    from accelsim.workload.compression.result import Geometry
+
+    assert Geometry.parse("128,128,1") == Geometry(128, 128, 1)
+    for text in ("\u0661\u0662\u0668,128", "1_28,128", "+128,128", "9" * 5000 + ",1"):
+        with pytest.raises(WorkloadError, match="expected rows,cols"):
+            Geometry.parse(text)
+
+
+def test_sweep_axis_of_integers_past_int64_is_a_text_column(tmp_path):
+    from accelsim.sweep.run import run_sweep
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"hardware: {HW}\nworkloads: [{TOY3}]\naxes: {{compute.rows: [8, {2**64 + 1}]}}\n")
+    outcome = run_sweep(spec, tmp_path / "out", jobs=1)
+    assert list(outcome.points["status"]) == ["ok", "error"]
+    assert list(outcome.points["compute.rows"]) == ["8", str(2**64 + 1)]

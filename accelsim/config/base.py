@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 
 # (name pattern, largest value, why). First match wins; each reason says what is beyond it.
 BOUNDS: list[tuple[str, float, str]] = [
@@ -93,6 +93,16 @@ def _has_own_bound(metadata: list) -> bool:
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
                               allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numpy_scalars(cls, data: Any) -> Any:
+        """numpy scalars (from a script's np.arange, a frame's column) count as the Python number
+        they hold; strict mode would refuse np.int64(64) as an integer."""
+        if isinstance(data, dict) and any(hasattr(v, "dtype") and hasattr(v, "item") for v in data.values()):
+            return {k: v.item() if hasattr(v, "dtype") and hasattr(v, "item") and getattr(v, "ndim", 1) == 0 else v
+                    for k, v in data.items()}
+        return data
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs) -> None:

@@ -87,7 +87,9 @@ def add_parser(sub) -> None:
     p.add_argument("--x", help="sweep: axis on x (default: first axis); pareto: metric (default: cycles)")
     p.add_argument("--y", action="append", help="metric(s): a column or an expression over columns")
     p.add_argument("--color", help="pareto: third metric, shown as colour (default: area_mm2 when present)")
-    p.add_argument("--point", type=int, help="layers of a sweep: the point to plot (default: fewest cycles)")
+    from accelsim.cli import integer_arg
+
+    p.add_argument("--point", type=integer_arg(0), help="layers of a sweep: the point to plot (default: fewest cycles)")
     p.set_defaults(func=cmd_plot)
 
 

@@ -12,7 +12,9 @@ def add_parser(sub) -> None:
                        description="Run the points of a sweep spec; a rerun reuses every stored point.")
     p.add_argument("spec", help="sweep spec (.yaml), e.g. sweeps/array_shapes.yaml")
     p.add_argument("-o", "--output", type=Path, required=True, help="result directory (points/, points.csv, layers.csv)")
-    p.add_argument("-j", "--jobs", type=int, help="worker processes (default: all cores; 1 runs in this process)")
+    from accelsim.cli import integer_arg
+
+    p.add_argument("-j", "--jobs", type=integer_arg(), help="worker processes (default: all cores; 1 runs in this process)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: a scheduler address, or 'local' for a LocalCluster of -j workers")
     p.add_argument("--dask-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="--dask ADDRESS: wait this long for the first worker, then fail (default 60)")

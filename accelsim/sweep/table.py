@@ -66,6 +66,8 @@ def _column(values: list) -> pd.Series:
 def _kind(value) -> str:
     if isinstance(value, bool):
         return "bool"
+    if isinstance(value, int) and not -2**63 <= value < 2**63:
+        return "other"  # an int64 column cannot hold it: text
     if isinstance(value, int):
         return "int"
     if isinstance(value, float):

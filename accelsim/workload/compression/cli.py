@@ -14,7 +14,9 @@ def add_parser(sub) -> None:
                                    "initialisers), else seeded synthetic ones.")
     p.add_argument("workload", help="workload (.yaml, .csv, or .onnx with the onnx extra)")
     p.add_argument("-o", "--output", type=Path, required=True, help="output stem: writes OUT.yaml and OUT.npz")
-    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic weights (default 0)")
+    from accelsim.cli import seed_arg
+
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the synthetic weights (default 0)")
     p.add_argument("--weights", type=Path, help=".npz of weights keyed by layer name, shaped (groups, Kred, Nout) "
                                                 "or (K, C/groups, R, S)")
     p.add_argument("--geometry", metavar="ROWS,COLS,CELL_BITS",

@@ -13,7 +13,7 @@ from typing import Mapping
 
 import numpy as np
 
-from accelsim.errors import WorkloadError
+from accelsim.errors import WorkloadError, shown
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,10 @@ class Geometry:
     def parse(cls, text: str) -> "Geometry":
         """`rows,cols,cell_bits` (cell_bits defaults to 1), e.g. `128,128,1`."""
         parts = [p.strip() for p in str(text).split(",")]
-        try:
-            values = [int(p) for p in parts]
-        except ValueError:
-            values = []
+        # ASCII digits only: int() would also take other scripts' digits, signs and underscores
+        values = [int(p) for p in parts] if all(p.isascii() and p.isdigit() and len(p) <= 9 for p in parts) else []
         if len(values) not in (2, 3):
-            raise WorkloadError(f"expected rows,cols[,cell_bits] as integers, got {text!r}", "--geometry")
+            raise WorkloadError(f"expected rows,cols[,cell_bits] as integers, got {shown(text)}", "--geometry")
         return cls(*values)
 
 
