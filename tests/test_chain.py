@@ -65,3 +65,12 @@ def test_compress_keeps_the_chain(tmp_path):
     assert main(["compress", str(ROOT / "workloads" / "resnet18_pruned.yaml"), "-o", str(out), "-q"]) == 0
     loaded = accelsim.load_workload(out.with_suffix(".yaml"))
     assert loaded.meta["inputs"]["l2_0_down"] == "l1_1_conv2"
+
+
+def test_a_layer_override_is_an_explicit_edit_not_a_broken_chain():
+    from tests.conftest import ROOT
+
+    lenet = ROOT / "workloads" / "lenet5.yaml"
+    assert accelsim.load_workload(lenet, {"layers.conv1.K": 32}).layers[0].K == 32
+    with pytest.raises(WorkloadError, match="C = 6, but 32 channels"):
+        accelsim.load_workload(lenet, {"layers.conv1.K": 32, "chain": True})

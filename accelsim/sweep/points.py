@@ -86,8 +86,10 @@ class Resolver:
 def _load_workload(path: Path, overrides: dict) -> tuple[Workload | None, dict]:
     try:
         if overrides:
+            from accelsim.workload.chain import unchained_by
+
             raw = apply_overrides(workload_dict(path), overrides, str(path), WorkloadError)
-            workload = parse_native_dict(raw, str(path))
+            workload = parse_native_dict(unchained_by(overrides, raw), str(path))
         else:
             workload = load_workload(path)
     except InputError as exc:

@@ -85,3 +85,12 @@ def check_chain(layers: list[Layer] | tuple[Layer, ...], inputs: dict[str, str] 
         if problem:
             hint = "" if given else "; name another producer with `input:`, or set `chain: false` for unrelated layers"
             raise WorkloadError(f"{problem} its producer {label(j, producer)}{hint}", source, label(i, layer))
+
+
+def unchained_by(overrides, raw: dict) -> dict:
+    """`raw` with `chain: false` if `overrides` change a layer (a what-if on one layer's shape
+    is the user's explicit edit, not a broken file), unless they set `chain` themselves."""
+    keys = [str(k) for k in (overrides or {})]
+    if any(k.split(".")[0] == "layers" for k in keys) and "chain" not in keys and isinstance(raw, dict):
+        return {**raw, "chain": False}
+    return raw

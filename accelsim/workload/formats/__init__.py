@@ -71,4 +71,6 @@ def apply_workload_overrides(raw: Any, overrides: Mapping[str, Any], source: str
         else:
             raise WorkloadError(f"no layer {parts[1]!r}; layers: {', '.join(map(str, names))}", source, key)
         layers[index] = apply_overrides(layers[index], {".".join(parts[2:]): value}, source, WorkloadError)
-    return raw
+    from accelsim.workload.chain import unchained_by
+
+    return unchained_by(overrides, raw)
