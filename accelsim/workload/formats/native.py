@@ -227,8 +227,8 @@ def parse_native_dict(raw, source: str) -> Workload:
         layers.append(layer.check(source, key))
         check_compression(layers[-1].compression, source, key)  # per-scheme keys: compression/spec.py
     inputs = {s.name: s.input for s in spec.layers if s.input is not None}
-    if spec.chain:
-        check_chain(layers, inputs, source)  # a pass of its own: workload/chain.py
+    if spec.chain:  # a pass of its own (workload/chain.py), over the listed layers: a transformer block's are built
+        check_chain(layers[len(layers) - len(spec.layers):], inputs, source)
     return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source,
                     meta={"chain": spec.chain, "inputs": inputs})
 
