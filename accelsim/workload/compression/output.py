@@ -92,7 +92,9 @@ def render_workload(workload: Workload, name: str, blocks: Mapping[str, dict], h
     source = workload.source or f"{workload.path or workload.name}"
     doc = {"name": name, "source": source, "description": f"{workload.name} after accelsim compress",
            "defaults": defaults, "layers": layers}
-    if workload.meta.get("chain") is not True:  # not checked where it came from (a CSV, a hand-made list)
+    # chained only if every layer was checked where it came from (not a CSV, a hand-made list,
+    # or a transformer block's generated layers, which are written out flat here)
+    if workload.meta.get("chain") is not True or workload.meta.get("listed") != len(workload.layers):
         doc["chain"] = False
     comments = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     return comments + dump_yaml(doc)

@@ -230,7 +230,7 @@ def parse_native_dict(raw, source: str) -> Workload:
     if spec.chain:  # a pass of its own (workload/chain.py), over the listed layers: a transformer block's are built
         check_chain(layers[len(layers) - len(spec.layers):], inputs, source)
     return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source,
-                    meta={"chain": spec.chain, "inputs": inputs})
+                    meta={"chain": spec.chain, "inputs": inputs, "listed": len(spec.layers)})
 
 
 def _located(exc: ValidationError, raw: dict, source: str) -> WorkloadError:
