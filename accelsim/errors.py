@@ -28,7 +28,10 @@ def shown(value, limit: int = 60) -> str:
 
 def clip(text: str, limit: int) -> str:
     """`text` on one line, at most `limit` characters (the middle elided)."""
-    text = " ".join(str(text).split()) if ("\n" in str(text) or "\r" in str(text)) else str(text)
+    text = str(text)
+    if not text.isprintable():  # newlines become spaces; other control characters are shown escaped
+        text = " ".join(text.split()) if ("\n" in text or "\r" in text) else text
+        text = "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
     if len(text) <= limit:
         return text
     keep = limit - 5

@@ -111,3 +111,9 @@ def test_error_parts_are_clipped():
         shared = [shared] * 10
     started = time.perf_counter()
     assert len(shown(shared)) <= 60 and time.perf_counter() - started < 30  # hang guard
+
+
+def test_control_characters_are_escaped_not_echoed():
+    err = InputError("unknown section [l\x1dyout] \x1b[31m", "f.cfg", "k\u2028x")
+    assert err.message.isprintable() and len(err.message.splitlines()) == 1
+    assert "\\x1d" in err.message and "\\x1b" in err.message
