@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import copy
 import io
+import os
 import random
 import resource
 import signal
@@ -390,6 +391,8 @@ def run_case(case: Case, workdir: Path, timeout: float = TIMEOUT_S) -> Outcome:
         (workdir / name).write_bytes(data)
     argv = [a.replace("{dir}", str(workdir)) for a in case.argv]
     out, err = io.StringIO(), io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(workdir)  # `-o ""` or a relative path writes into the case's directory, never the repository
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     started = time.perf_counter()
@@ -409,6 +412,7 @@ def run_case(case: Case, workdir: Path, timeout: float = TIMEOUT_S) -> Outcome:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        os.chdir(cwd)
     seconds = time.perf_counter() - started
     lines = [line for line in err.getvalue().splitlines() if line.strip()]
     if code == 0:
