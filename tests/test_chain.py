@@ -76,3 +76,13 @@ def test_a_layer_override_is_an_explicit_edit_not_a_broken_chain():
     assert accelsim.load_workload(lenet, {"layers.conv1.K": 32}).layers[0].K == 32
     with pytest.raises(WorkloadError, match="C = 6, but 32 channels"):
         accelsim.load_workload(lenet, {"layers.conv1.K": 32, "chain": True})
+
+
+@pytest.mark.parametrize("layer", [
+    "{name: g, type: gemm, M: 16777216, K: 16777216, N: 16777216}",
+    "{name: p, type: maxpool, C: 16777216, H: 16777216, W: 16777216, R: 2, S: 2}",
+])
+def test_a_layer_whose_counts_overflow_int64_is_refused(tmp_yaml, layer):
+    path = tmp_yaml(f"name: w\nlayers:\n  - {layer}\n", "w.yaml")
+    with pytest.raises(WorkloadError, match="at most 1.15e[+]18 [(]2\\^60[)]"):
+        accelsim.load_workload(path)

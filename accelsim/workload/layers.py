@@ -46,6 +46,7 @@ VECTOR_OPS = {
 # Largest size of any one dimension (channels, pixels, features, tokens, batch): far beyond
 # any network, and small enough that products of a few stay exact in int64 and in memory.
 MAX_DIM = 2**24
+MAX_WORK = 2**60  # MACs, pooling ops or tensor elements of one layer
 
 
 def check_dim(value: int) -> int:
@@ -208,6 +209,10 @@ class Layer:
             bad("groups", f"groups ({self.groups}) must divide both C ({self.C}) and K ({self.K})")
         if self.is_pool and self.K != self.C:
             bad("K", "a pooling layer has K == C")
+        work = max(self.macs, self.pool_ops, self.ifmap_count, self.ofmap_count, self.weight_count)
+        if work >= MAX_WORK:  # counts are int64 downstream: past this they overflow, not just run long
+            raise WorkloadError(f"{work:.3g} operations or elements in one layer; at most {MAX_WORK:.3g} (2^60)",
+                                source, where)
         if self.is_vector:
             if self.K != self.C or self.R != 1 or self.S != 1 or self.W != 1:
                 bad("elements", "a vector layer maps C elements per row to C outputs")
