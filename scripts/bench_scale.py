@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_systolic import reference_loop  # the same machine-speed yardstick
+
 ROOT = Path(__file__).resolve().parent.parent
 TIME = "/usr/bin/time"
 SCALESIM_CFG = ROOT / "tests" / "data" / "scalesim" / "resnet18_32x32_ws" / "cfg_32x32_ws.cfg"
@@ -56,14 +58,6 @@ def measure(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
 def median_of(repeat: int, cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     runs = [measure(cmd, env) for _ in range(repeat)]
     return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
-
-
-def reference_loop() -> float:
-    start = time.perf_counter()
-    total = 0
-    for i in range(5_000_000):
-        total += i % 7
-    return time.perf_counter() - start
 
 
 def accelsim(*args) -> list[str]:
