@@ -26,7 +26,8 @@ def test_static_power_is_area_times_density_and_charged_over_the_run():
     power = {e.component: e.leakage_mw for e in energy_table(hw) if not e.stats}
     assert power == pytest.approx({"clock_tree": 3.0 * area, "control": 0.5 * area + 2.0,
                                    "static_leakage": 0.25 * area})
-    base, r = accelsim.simulate(EYERISS, TOY), accelsim.simulate(hw, TOY)
+    bare = accelsim.load_hardware(EYERISS, {"static_power": None})
+    base, r = accelsim.simulate(bare, TOY), accelsim.simulate(hw, TOY)
     seconds = r.summary["seconds"]
     assert seconds == base.summary["seconds"]                # static power moves energy, not time
     for name, mw in power.items():
@@ -46,3 +47,13 @@ def test_declared_area_overrides_the_component_area():
 def test_negative_density_is_rejected():
     with pytest.raises(accelsim.ConfigError):
         accelsim.load_hardware(EYERISS, {"static_power": {"clock_mw_per_mm2": -1.0}})
+
+
+def test_shipped_clock_network_is_the_jssc_breakdown():
+    # JSSC 2017 Fig. 16 clock-network shares of CONV1 and CONV5 times Table V's measured power
+    cited = (0.329 * 332 + 0.450 * 236) / 2
+    eyeriss, sac = accelsim.load_hardware(EYERISS), accelsim.load_hardware(ROOT / "hwconfigs" / "sac.yaml")
+    assert eyeriss.static_power.clock_mw == pytest.approx(cited, abs=0.05)
+    assert sac.static_power == eyeriss.static_power             # same array and clock on both chips
+    r = accelsim.simulate(EYERISS, TOY)
+    assert _stat(r, "clock_tree", "leakage_energy_pj") == pytest.approx(107.7 * 1e9 * r.summary["seconds"], rel=1e-12)
