@@ -19,15 +19,15 @@ ONNX = DATA / "onnx"
 SEQ = 16
 # The configs make_exports.py built the models from (kept here, not read from its output).
 MODELS = {
-    "bert_tiny": dict(d=64, layers=2, heads=4, kv=4, ff=128, gated=False, tokens=SEQ, patch=None),
-    "gpt2_tiny": dict(d=64, layers=2, heads=4, kv=4, ff=256, gated=False, tokens=SEQ, patch=None),
-    "llama_tiny": dict(d=64, layers=2, heads=4, kv=2, ff=128, gated=True, tokens=SEQ, patch=None),
+    "bert_tiny": dict(d=64, layers=2, heads=4, kv=4, ff=128, gated=False, tokens=SEQ, patch=None, act="gelu"),
+    "gpt2_tiny": dict(d=64, layers=2, heads=4, kv=4, ff=256, gated=False, tokens=SEQ, patch=None, act="gelu_tanh"),
+    "llama_tiny": dict(d=64, layers=2, heads=4, kv=2, ff=128, gated=True, tokens=SEQ, patch=None, act="silu"),
     "vit_tiny": dict(d=64, layers=2, heads=4, kv=4, ff=128, gated=False, tokens=(32 // 8) ** 2 + 1,
-                     patch=(3, 8, 32)),
+                     patch=(3, 8, 32), act="gelu"),
 }
 
 
-def expected_macs(d, layers, heads, kv, ff, gated, tokens, patch):
+def expected_macs(d, layers, heads, kv, ff, gated, tokens, patch, act=None):
     """Independent count: every projection, both attention products, the MLP; embeddings are lookups."""
     hd = d // heads
     s = tokens
@@ -41,6 +41,18 @@ def expected_macs(d, layers, heads, kv, ff, gated, tokens, patch):
         channels, p, image = patch
         embed = (image // p) ** 2 * channels * p * p * d
     return layers * per_block + embed
+
+
+def expected_vector_ops(d, layers, heads, kv, ff, gated, tokens, patch, act):
+    """Independent count by function (docs/transformers.md's table): two norms per block and a
+    final (or embedding) one, softmax over every score, two residual adds per block, the MLP
+    activation (a gated one: silu, then the gate multiply) and RoPE on q and k (LLaMA)."""
+    hd, s = d // heads, tokens
+    norm = (4 if gated else 8) * s * d  # LLaMA's rmsnorm, the others' layernorm
+    mlp = {"silu": 2 + 1, "gelu": 5, "gelu_tanh": 8}[act] * s * ff
+    rope = 3 * s * (heads + kv) * hd if gated else 0
+    per_block = 2 * norm + 5 * heads * s * s + 2 * s * d + mlp + rope
+    return {"total": layers * per_block + norm, "add": layers * 2 * s * d}
 
 
 def signature(wl):
@@ -62,9 +74,38 @@ def test_both_exporters_give_the_same_layers_and_the_formula_macs(model):
     assert ops.count("softmax") == cfg["layers"]
     norm = "rmsnorm" if model == "llama_tiny" else "layernorm"
     assert ops.count(norm) == 2 * cfg["layers"] + 1
-    act = {"bert_tiny": "gelu", "vit_tiny": "gelu", "gpt2_tiny": "gelu_tanh", "llama_tiny": "silu"}[model]
+    act = cfg["act"]
     assert ops.count(act) == cfg["layers"]
     assert ops.count("rope") == (2 * cfg["layers"] if model == "llama_tiny" else 0)
+    # residual adds and the gate multiply are vector layers too; every function once, whatever the exporter
+    assert ops.count("add") == 2 * cfg["layers"] and ops.count("mul") == (cfg["layers"] if cfg["gated"] else 0)
+    assert set(ops) <= {"softmax", norm, act, "rope", "add", "mul"}
+    vector = expected_vector_ops(**cfg)
+    for wl in (legacy, dynamo):
+        assert sum(l.vector_ops for l in wl.layers) == vector["total"]
+        assert sum(l.vector_ops for l in wl.layers if l.op == "add") == vector["add"]
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_imported_vector_work_equals_the_transformer_block_of_the_same_config(model):
+    """The native `transformer:` block is a second, separate generator of the same layers."""
+    from accelsim.workload.formats.transformer import TransformerSpec, transformer_layers
+
+    cfg = MODELS[model]
+    spec = TransformerSpec(d_model=cfg["d"], layers=cfg["layers"], heads=cfg["heads"], kv_heads=cfg["kv"],
+                           d_ff=cfg["ff"], gated_mlp=cfg["gated"], activation=cfg["act"], rope=cfg["gated"],
+                           norm="rmsnorm" if cfg["gated"] else "layernorm", seq_len=SEQ,
+                           patches=dict(image=32, patch=8) if cfg["patch"] else None)
+    block = transformer_layers(spec)
+    for exporter in ("legacy", "dynamo"):
+        wl, _ = read_onnx(ONNX / f"{model}_{exporter}.onnx")
+        by_op = lambda layers: {op: sum(l.vector_ops for l in layers if l.op == op)  # noqa: E731
+                                for op in {l.op for l in layers if l.is_vector}}
+        imported, generated = by_op(wl.layers), by_op(block)
+        if cfg["gated"]:  # the block's swiglu (3 ops) is the export's silu (2) and gate multiply (1)
+            imported["swiglu"] = imported.pop("silu") + imported.pop("mul")
+        assert imported == generated
+        assert wl.macs == sum(l.macs for l in block)
 
 
 @pytest.mark.parametrize("hw", ["systolic_32x32", "isaac"])
@@ -137,6 +178,54 @@ def test_pool_ceil_mode_gives_onnx_output_size(tmp_path, h, kernel, stride, pad,
     assert pool.P == pool.Q == out.shape[2] == expect
 
 
+def test_elementwise_nodes_count_when_they_combine_two_streams(tmp_path):
+    """A residual add is counted; x * sigmoid(x), y + y, a bias add and an eps add are not."""
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["mm"], name="fc"),
+             helper.make_node("Add", ["mm", "bias"], ["y"], name="bias_add"),      # constant operand
+             helper.make_node("Add", ["y", "y"], ["yy"], name="double"),           # one stream
+             helper.make_node("Sigmoid", ["yy"], ["sg"], name="sig"),
+             helper.make_node("Mul", ["yy", "sg"], ["act"], name="silu_mul"),      # inside silu
+             helper.make_node("Add", ["act", "x"], ["y"], name="residual")]       # two streams
+    inits = {"w": np.ones((8, 8), np.float32), "bias": np.ones(8, np.float32)}
+    path = _model(tmp_path, nodes, [4, 8], [4, 8], inits)
+    layers = read_onnx(path)[0].layers
+    assert [(l.name, l.op or l.kind, l.vector_ops) for l in layers] == [
+        ("fc", "linear", 0), ("sig", "silu", 2 * 32), ("residual", "add", 32)]
+
+
+def test_a_data_mask_and_a_scale_fold_into_the_softmax(tmp_path):
+    inputs = [helper.make_tensor_value_info("a", TensorProto.FLOAT, [1, 2, 4, 8]),
+              helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 2, 8, 4]),
+              helper.make_tensor_value_info("mask", TensorProto.FLOAT, [1, 2, 4, 4])]
+    nodes = [helper.make_node("MatMul", ["a", "b"], ["s"], name="qk"),
+             helper.make_node("Div", ["s", "scale"], ["sd"]),
+             helper.make_node("Add", ["sd", "mask"], ["sm"], name="masked"),  # two data streams, but a mask
+             helper.make_node("Softmax", ["sm"], ["y"], name="sm", axis=-1)]
+    path = _model(tmp_path, nodes, None, [1, 2, 4, 4], {"scale": np.array(2.0, np.float32)}, inputs=inputs)
+    layers = read_onnx(path)[0].layers
+    assert [(l.op or l.kind, l.vector_ops) for l in layers] == [("matmul", 0), ("softmax", 5 * 32)]
+
+
+def test_a_written_out_layernorm_is_one_layernorm(tmp_path):
+    """Before opset 17 the TorchScript exporter writes LayerNorm as ReduceMean, Sub, Pow, ReduceMean..."""
+    nodes = [helper.make_node("ReduceMean", ["x"], ["mu"], axes=[-1]),
+             helper.make_node("Sub", ["x", "mu"], ["xc"]),
+             helper.make_node("Pow", ["xc", "two"], ["sq"]),
+             helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
+             helper.make_node("Add", ["var", "eps"], ["ve"]),
+             helper.make_node("Sqrt", ["ve"], ["sd"]),
+             helper.make_node("Div", ["xc", "sd"], ["xn"]),
+             helper.make_node("Mul", ["xn", "gamma"], ["xg"]),
+             helper.make_node("Add", ["xg", "beta"], ["xb"]),
+             helper.make_node("MatMul", ["xb", "w"], ["y"], name="fc")]
+    inits = {"two": np.array(2.0, np.float32), "eps": np.array(1e-5, np.float32), "w": np.ones((8, 3), np.float32),
+             "gamma": np.ones(8, np.float32), "beta": np.zeros(8, np.float32)}
+    path = _model(tmp_path, nodes, [5, 8], [5, 3], inits, opset=13)
+    layers = read_onnx(path)[0].layers
+    assert [(l.op or l.kind, l.H, l.C, l.vector_ops) for l in layers] == [("layernorm", 5, 8, 8 * 40),
+                                                                          ("linear", 1, 8, 0)]
+
+
 def test_mac_free_operators_are_skipped(tmp_path):
     ops = [helper.make_node(op, ["x"], [f"t{i}"]) for i, op in enumerate(
         ["Reciprocal", "Not", "Cast", "CumSum", "Shape", "Trilu", "Range", "GatherElements", "Mod", "Expand"])]
@@ -165,11 +254,13 @@ def test_an_unsupported_operator_with_macs_is_one_line(tmp_path):
 CNNS = {
     "squeeze_tiny": (1_069_376, ["conv", "maxpool", "conv", "conv", "conv", "maxpool", "conv", "conv", "conv",
                                  "conv", "avgpool"]),
+    # the squeeze-excitation scale (y x sigmoid(w)) and the residual add combine two streams: vector layers
     "mbconv_tiny": (1_791_392, ["conv", "silu", "conv", "silu", "depthwise", "silu", "avgpool", "conv", "silu",
-                                "conv", "sigmoid", "conv"] * 1 + ["conv", "silu", "depthwise", "silu", "avgpool",
-                                                                  "conv", "silu", "conv", "sigmoid", "conv",
-                                                                  "avgpool", "linear"]),
-    "resblock_tiny": (897_184, ["conv", "maxpool", "conv", "conv", "avgpool", "linear"]),
+                                "conv", "sigmoid", "mul", "conv", "add"] + ["conv", "silu", "depthwise", "silu",
+                                                                           "avgpool", "conv", "silu", "conv",
+                                                                           "sigmoid", "mul", "conv", "add",
+                                                                           "avgpool", "linear"]),
+    "resblock_tiny": (897_184, ["conv", "maxpool", "conv", "conv", "add", "avgpool", "linear"]),
 }
 
 

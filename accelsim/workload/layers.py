@@ -40,7 +40,9 @@ VECTOR_OPS = {
     "tanh": (1, 1),
     "mean": (1, 1),       # a mean over the last axis alone (its sum)
     "add": (1, 2),        # residual add
-    "mul": (1, 2),
+    "mul": (1, 2),        # a gate (silu(gate) x up) or a squeeze-excitation scale
+    "sub": (1, 2),
+    "div": (1, 2),
 }
 
 # Largest size of any one dimension (channels, pixels, features, tokens, batch): far beyond

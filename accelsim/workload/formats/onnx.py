@@ -11,15 +11,18 @@ nonlinearities, and the weight initialisers returned for `accelsim compress`.
   `matmul` layers: broadcast batch dimensions are the groups.
 - MaxPool / AveragePool (dilations 1, ceil_mode 0 or 1), GlobalAveragePool / GlobalMaxPool, and
   ReduceMean over H x W of a 4-D tensor, which is global average pooling.
-- Vector layers (docs/transformers.md) from the nodes every exporter emits once per use:
-  Softmax, LayerNormalization, RMS norms (ReduceMean over the last axis of a Pow: rmsnorm; of
-  anything else: mean), GELU (Gelu, Erf, or the tanh form's Tanh), SiLU (Sigmoid, Silu), RoPE
-  (rotate_half's Neg, on half the elements). Each is sized by its tensor.
-- Every other operator without MACs (MAC_FREE: elementwise arithmetic, casts, comparisons and
-  logic, shape and indexing operators) is skipped: the exporters disagree on how many of them a
-  model has (bias adds, scale multiplies and masks are emitted differently), while the anchors
-  above appear once per use in both. An operator with MACs that is not supported is named in
-  one error line.
+- Vector layers (docs/transformers.md), counted by the function computed, not by node, so that
+  both PyTorch exporters give the same list:
+  - one per function, at its anchor node: Softmax, LayerNormalization (or a layernorm written
+    out: ReduceMean, x - mean, ...), RMS norms (ReduceMean over the last axis of a Pow: rmsnorm;
+    of anything else: mean), GELU (Gelu, Erf, or the tanh form's Tanh), SiLU (Sigmoid, Silu),
+    RoPE (rotate_half's Neg, on half the elements); each sized by its tensor;
+  - one per binary elementwise node that combines two different data streams (residual adds, a
+    gated MLP's multiply, a squeeze-excitation scale; onnx_elementwise.py says how).
+- Every other operator without MACs (MAC_FREE: elementwise arithmetic inside a function or with
+  a constant operand, casts, comparisons and logic, shape and indexing operators) is skipped: the
+  exporters disagree on how many of them a model has (bias adds, scale multiplies and masks are
+  emitted differently). An operator with MACs that is not supported is named in one error line.
 Shapes come from `onnx.shape_inference`; every layer needs a fully known input shape (an unknown
 batch dimension counts as 1). External-data models load from beside the .onnx file. Biases are
 ignored (no MACs). Bit widths are the native defaults (8-bit weights and activations).
@@ -34,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from accelsim.errors import InputError, WorkloadError
+from accelsim.workload.formats.onnx_elementwise import combining_nodes
 from accelsim.workload.formats.onnx_shapes import static_shapes
 from accelsim.workload.layers import Layer, Workload
 
@@ -95,22 +99,29 @@ def read_onnx(path: str | Path) -> tuple[Workload, dict[str, np.ndarray]]:
     for node in graph.node:
         for tensor in node.input:
             consumers.setdefault(tensor, []).append(node)
-    layers: list[Layer] = []
-    weights: dict[str, np.ndarray] = {}
-    names: set[str] = set()
+    found: dict[int, tuple[Layer, np.ndarray | None]] = {}
     graph_maps = (shapes, inits, consts, (producers, consumers), onnx)
+    readers = {}
     for index, node in enumerate(graph.node):
         op = node.op_type
-        reader = _Node(node, node.name or f"{op.lower()}_{index}", source, *graph_maps)
+        reader = readers[index] = _Node(node, node.name or f"{op.lower()}_{index}", source, *graph_maps)
         if op not in LAYERS and op not in VECTORS:
             if op not in MAC_FREE:
                 reader.fail(f"unsupported operator {op}; supported: {', '.join(LAYERS)} (operators without "
                             f"MACs are skipped or become vector layers)")
             continue
         layer, w = reader.vector() if op in VECTORS else getattr(reader, op.lower())()
-        if layer is None:
-            continue
-        name = reader.name
+        if layer is not None:
+            found[index] = layer, w
+    boundary = {out for i, (layer, _) in found.items() if not layer.is_vector for out in graph.node[i].output}
+    for index, op in combining_nodes(graph, inits, boundary).items():
+        found[index] = readers[index].combining(op), None
+    layers: list[Layer] = []
+    weights: dict[str, np.ndarray] = {}
+    names: set[str] = set()
+    for index in sorted(found):
+        layer, w = found[index]
+        name = readers[index].name
         while name in names:
             name += "_"
         names.add(name)
@@ -299,7 +310,16 @@ class _Node:
                 return self._pool("avgpool", None)
             if axes != [len(dims) - 1]:
                 return None, None  # a reduction elsewhere: skipped like the other reductions
-            op = "rmsnorm" if self.traces_to(node.input[0], "Pow", 1) else "mean"
+            x, mean = node.input[0], node.output[0]
+            if any(n.op_type == "Sub" and list(n.input) == [x, mean] for n in self.consumers(mean)):
+                op = "layernorm"  # x - mean(x): a layernorm written out (no LayerNormalization before opset 17)
+            elif self.traces_to(x, "Pow", 1):
+                centred = self.producers.get(self.producers[x].input[0])
+                if centred is not None and centred.op_type == "Sub" and self.traces_to(centred.input[1], "ReduceMean", 1):
+                    return None, None  # that layernorm's variance, counted with it
+                op = "rmsnorm"
+            else:
+                op = "mean"
         elif node.op_type == "Tanh":  # GPT-2's gelu_new: tanh(c (x + 0.044715 x^3))
             op = "gelu_tanh" if self.traces_to(node.input[0], "Pow", 4) else "tanh"
         elif node.op_type == "Sigmoid":  # SiLU: x * sigmoid(x)
@@ -309,10 +329,17 @@ class _Node:
             if not self.traces_to(node.input[0], "Slice", 1):
                 return None, None
             dims = dims[:-1] + (2 * dims[-1],)
-        rows = int(np.prod(dims[:-1])) if len(dims) > 1 else 1
+        return self._vector(op, dims), None
+
+    def combining(self, op: str) -> Layer:
+        """A binary elementwise node that combines two data streams (onnx_elementwise)."""
+        return self._vector(op, self.shape(self.node.output[0]))
+
+    def _vector(self, op: str, dims: tuple[int, ...]) -> Layer:
         from accelsim.workload.formats.native import vector_layer
 
-        return vector_layer(self.name, op, rows * dims[-1], rows), None
+        rows = int(np.prod(dims[:-1])) if len(dims) > 1 else 1
+        return vector_layer(self.name, op, rows * dims[-1], rows)
 
     def traces_to(self, tensor: str, op_type: str, depth: int) -> bool:
         """Whether `tensor` is computed from an `op_type` node within `depth` producers."""
