@@ -139,7 +139,10 @@ def _matmul(x, w, bound, lo, mask, wrap):
         dt = np.float32 if bound < 2**24 else np.float64
         r = scratch("mac_r", out.shape, dt)
         np.matmul(as_scratch("mac_x", x, dt), w.astype(dt), out=r)
-        _to_int_wrap(r, lo, mask, wrap, out)
+        if wrap:
+            _to_int_wrap(r, lo, mask, wrap, out)
+        else:  # exact integers: a plain cast (no compiled kernel to load in this process)
+            np.copyto(out, r, casting="unsafe")
         return out
     if bound >= 2**63:
         raise ValueError("int_matmul: exact sums would overflow int64 (reduce K or the operand widths)")

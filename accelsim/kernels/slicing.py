@@ -112,6 +112,7 @@ class CrossbarStats:
     adc_conversions: int  # vectors * row_blocks * input_slices * physical_columns
     zero_slices: np.ndarray  # (row_blocks, input_slices): vectors whose slice is all zero there
     skippable_reads: int  # reads a zero-slice-skipping chip skips: zero_slices.sum() * column_tiles
+    exact: bool = False   # the result is known to be exactly x @ w (every column slice converted losslessly)
 
     @property
     def skip_fraction(self) -> float:
