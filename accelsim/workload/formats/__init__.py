@@ -8,10 +8,10 @@ from typing import Any, Mapping
 
 from accelsim.config.loader import apply_overrides
 from accelsim.config.yamlio import parse_yaml, read_text
-from accelsim.errors import WorkloadError
+from accelsim.errors import WorkloadError, shown
 from accelsim.workload.formats.native import parse_native, parse_native_dict
 from accelsim.workload.formats.scalesim_csv import parse_scalesim_csv
-from accelsim.workload.layers import Workload
+from accelsim.workload.layers import MAX_DIM, Workload
 
 WORKLOAD_SUFFIXES = (".yaml", ".yml", ".csv")
 
@@ -23,6 +23,7 @@ def load_workload(path: str | Path | Workload, overrides: Mapping[str, Any] | No
     `overrides` maps dotted key paths of a native YAML workload to values, applied before
     validation, as `load_hardware` does for configs: ``{"defaults.batch": 4}``, or a layer's
     key by layer name (or index), ``{"layers.conv1.K": 32, "layers.0.stride": 2}``.
+    An ONNX model takes `{"dims.<axis>": size}` for its dynamic input axes.
     `topology_form` ('conv' or 'gemm') says how to read a SCALE-Sim topology CSV whose header
     does not say it clearly (SCALE-Sim's `-i`); it wins over the header when given.
     """
@@ -32,11 +33,11 @@ def load_workload(path: str | Path | Workload, overrides: Mapping[str, Any] | No
         return path
     path = Path(path)
     suffix = path.suffix.lower()
-    if overrides and suffix not in (".yaml", ".yml"):
-        raise WorkloadError(f"overrides need a native YAML workload, not {suffix or '(no suffix)'}", str(path))
     if suffix == ".onnx":  # optional extra, imported only when used
         from accelsim.workload.formats.onnx import load_onnx
-        return load_onnx(path)
+        return load_onnx(path, onnx_dims(overrides or {}, str(path)))
+    if overrides and suffix not in (".yaml", ".yml"):
+        raise WorkloadError(f"overrides need a native YAML workload, not {suffix or '(no suffix)'}", str(path))
     if suffix not in WORKLOAD_SUFFIXES:
         raise WorkloadError(
             f"unknown workload format {suffix or '(none)'}; expected one of {', '.join(WORKLOAD_SUFFIXES)}",
@@ -48,6 +49,20 @@ def load_workload(path: str | Path | Workload, overrides: Mapping[str, Any] | No
         raw = parse_yaml(text, str(path), WorkloadError)
         return parse_native_dict(apply_workload_overrides(raw, overrides, str(path)), str(path))
     return parse_native(text, str(path))
+
+
+def onnx_dims(overrides: Mapping[str, Any], source: str) -> dict[str, int]:
+    """An ONNX model takes one kind of override: `dims.<axis>`, the size of a dynamic input axis."""
+    dims = {}
+    for key, value in overrides.items():
+        name = key[len("dims."):] if key.startswith("dims.") else ""
+        if not name or "." in name:
+            raise WorkloadError("an ONNX workload takes only dims.<axis> overrides (sizes of its dynamic axes)",
+                                source, key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_DIM:
+            raise WorkloadError(f"must be an integer in [1, {MAX_DIM:,}], got {shown(value)}", source, key)
+        dims[name] = value
+    return dims
 
 
 def apply_workload_overrides(raw: Any, overrides: Mapping[str, Any], source: str) -> dict:

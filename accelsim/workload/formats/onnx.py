@@ -23,8 +23,9 @@ nonlinearities, and the weight initialisers returned for `accelsim compress`.
   a constant operand, casts, comparisons and logic, shape and indexing operators) is skipped: the
   exporters disagree on how many of them a model has (bias adds, scale multiplies and masks are
   emitted differently). An operator with MACs that is not supported is named in one error line.
-Shapes come from `onnx.shape_inference`; every layer needs a fully known input shape (an unknown
-batch dimension counts as 1). External-data models load from beside the .onnx file. Biases are
+Shapes come from `onnx.shape_inference`; every layer needs a fully known input shape. Dynamic axes
+of the inputs take their sizes from `dims` (by axis name; an unnamed or unset leading axis, the
+batch, counts as 1). External-data models load from beside the .onnx file. Biases are
 ignored (no MACs). Bit widths are the native defaults (8-bit weights and activations).
 """
 
@@ -75,12 +76,13 @@ def _onnx(source: str):
     return onnx
 
 
-def load_onnx(path: str | Path) -> Workload:
-    return read_onnx(path)[0]
+def load_onnx(path: str | Path, dims: dict[str, int] | None = None) -> Workload:
+    return read_onnx(path, dims)[0]
 
 
-def read_onnx(path: str | Path) -> tuple[Workload, dict[str, np.ndarray]]:
-    """The model's layers, and layer name -> weights shaped (groups, Kred, Nout), float64."""
+def read_onnx(path: str | Path, dims: dict[str, int] | None = None) -> tuple[Workload, dict[str, np.ndarray]]:
+    """The model's layers, and layer name -> weights shaped (groups, Kred, Nout), float64.
+    `dims` gives the sizes of named dynamic axes (dynamic_axes / dynamic_shapes exports)."""
     path = Path(path)
     source = str(path)
     onnx = _onnx(source)
@@ -88,6 +90,10 @@ def read_onnx(path: str | Path) -> tuple[Workload, dict[str, np.ndarray]]:
         raise WorkloadError("file not found", source)
     try:
         model = onnx.load(source)  # external data (weights beside the file) load with it
+    except Exception as exc:  # protobuf decode errors have no common base
+        raise WorkloadError(f"not a readable ONNX model: {exc}", source) from None
+    bind_dynamic_axes(model, dims or {}, source)
+    try:
         model, shapes = static_shapes(model, onnx)
     except Exception as exc:  # protobuf decode errors and inference failures have no common base
         raise WorkloadError(f"not a readable ONNX model: {exc}", source) from None
@@ -135,6 +141,32 @@ def read_onnx(path: str | Path) -> tuple[Workload, dict[str, np.ndarray]]:
         if model.producer_name else ""
     wl = Workload(name=path.stem, layers=tuple(layers), source=f"ONNX model {path.name}{producer}", path=source)
     return wl, weights
+
+
+def bind_dynamic_axes(model, dims: dict[str, int], source: str) -> None:
+    """Give each dynamic axis of the graph inputs its size: from `dims` by the axis' name, or 1
+    for an unnamed leading (batch) axis; any other dynamic axis must be given."""
+    inits = {t.name for t in model.graph.initializer}
+    dynamic = {}
+    for tensor in model.graph.input:
+        if tensor.name in inits or not tensor.type.tensor_type.HasField("shape"):
+            continue
+        for axis, dim in enumerate(tensor.type.tensor_type.shape.dim):
+            if dim.HasField("dim_value") and dim.dim_value > 0:
+                continue
+            name = dim.dim_param or f"{tensor.name}_{axis}"
+            dynamic[name] = None
+            if name in dims:
+                dim.dim_value = dims[name]
+            elif axis == 0:
+                dim.dim_value = 1  # batch: one item, as for any unknown batch dimension
+            else:
+                raise WorkloadError(f"input {tensor.name!r} axis {axis} is dynamic ({name!r}): give its size, e.g. "
+                                    f"--set workload.dims.{name}=128", source, f"dims.{name}")
+    for name in dims:
+        if name not in dynamic:
+            raise WorkloadError(f"no input has a dynamic axis {name!r}; dynamic axes: "
+                                f"{', '.join(dynamic) or 'none'}", source, f"dims.{name}")
 
 
 class _Node:

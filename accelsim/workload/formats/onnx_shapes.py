@@ -62,7 +62,8 @@ def _fold(model, shapes, onnx):
         elif all(not i or i in known for i in node.input) and node.op_type not in ("RandomNormal", "RandomUniform",
                                                                                   "RandomNormalLike", "Multinomial"):
             try:
-                value = ReferenceEvaluator(node).run(None, {i: known[i] for i in node.input if i})
+                with np.errstate(all="ignore"):  # e.g. T5's log of a zero relative position: inf, as at run time
+                    value = ReferenceEvaluator(node).run(None, {i: known[i] for i in node.input if i})
             except Exception:  # an operator the reference runtime lacks: leave it to inference
                 value = None
         if value is None or any(np.asarray(v).size > FOLD_ELEMENTS for v in value):
