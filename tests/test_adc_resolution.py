@@ -85,15 +85,51 @@ def test_mapping_converts_at_the_bits_the_column_sums_need():
     assert map_crossbar(layer, fixed, stats).adc_bits == 6
 
 
+def _gapped(pattern):
+    """8 rows of one filter, 4-bit codes (7 = 111 or 0) on 4-row, 8-column 1-bit arrays: two row blocks."""
+    return quantize(np.array(pattern, dtype=float).reshape(1, 8, 1), bits=4, geometry=GEO)
+
+
+def _era(resolution):
+    return _hw("era_bs.yaml", **{"compute.tile.ima.crossbar.rows": 4, "compute.tile.ima.crossbar.cols": 8,
+                                  "compute.adc_resolution": resolution})
+
+
+GAPPED_LAYER = Layer(name="fc", kind="linear", C=8, H=1, W=1, K=1, N=1, weight_bits=4, act_bits=4)
+
+
+def test_column_sums_chip_packing_never_merges_past_the_in_place_sums():
+    # each row block has one empty row: in place every column sums 3 (a 2-bit ADC). Dropping the
+    # empty rows and packing 4 to an array puts rows 0, 1, 2 and 4 together: a sum of 4 (3 bits)
+    hw = _gapped([1, 1, 1, 0, 1, 1, 1, 0]).hw
+    assert (hw.crossbars_compressed, hw.max_column_sum) == (2, 4)
+    # the capped packing closes the array before row 4: [0, 1, 2], [4, 5, 6], sums 3
+    assert hw.packing(capped=True) == (2, 6 / 8, 6 / 8, 3)   # 3 magnitude columns each
+    assert map_crossbar(GAPPED_LAYER, _era("column_sums"), hw).adc_bits == 2
+
+
+def test_row_compaction_keeps_merging_on_a_fixed_resolution_chip():
+    # two used rows per block: dropping the empty ones fits all four in one array (sum 4);
+    # a column_sums chip keeps the blocks apart (two arrays, sums 2: a 2-bit ADC)
+    hw = _gapped([1, 1, 0, 0, 1, 1, 0, 0]).hw
+    assert hw.packing() == (1, 3 / 8, 4 / 8, 4)
+    assert hw.packing(capped=True) == (2, 6 / 8, 4 / 8, 2)
+    fixed, sums = map_crossbar(GAPPED_LAYER, _era("fixed"), hw), map_crossbar(GAPPED_LAYER, _era("column_sums"), hw)
+    assert (fixed.crossbars, fixed.adc_bits) == (1, 6)
+    assert (sums.crossbars, sums.adc_bits) == (2, 2)
+    assert fixed.per_vector["adc"] == 4 * 3 and sums.per_vector["adc"] == 4 * 6  # 4 input slices x columns
+
+
 def test_cap_holds_on_random_layers_and_within_the_release_budget():
     w = np.random.default_rng(3).normal(size=(1, 300, 20))
     for cell_bits in (1, 2):
         geo = Geometry(64, 64, cell_bits)
         r = compress(w, [{"scheme": "pow2", "terms": 2, "exponents": 7},
                          {"scheme": "bitflip", "max_rel_error": 0.05, "max_column_ones": 9}], geometry=geo)
-        # (a packing that drops empty rows merges segments: max_column_sum measures that packing)
-        if r.hw.driven_row_fraction == 1.0:
-            assert r.hw.max_column_sum <= 9
+        # the capped packing (a column_sums chip's) holds the cap wherever it merges rows; the
+        # free one may sum more, never with more crossbars
+        assert r.hw.capped_max_column_sum <= 9
+        assert r.hw.crossbars_compressed <= r.hw.capped_crossbars <= r.hw.crossbars_dense
         mags = np.abs(r.codes)
         rb = -(-300 // 64)
         padded = np.zeros((rb * 64, 20), dtype=np.int64)

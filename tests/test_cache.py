@@ -70,6 +70,19 @@ def test_unreadable_entry_is_a_miss(tmp_path, monkeypatch):
     assert json.loads(entry.read_text())["hw"]["density"] == good[0].density  # rewritten whole
 
 
+def test_entry_missing_a_statistic_is_a_miss(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path))
+    hw = accelsim.load_hardware(ROOT / "hwconfigs" / "era_bs.yaml")
+    wl = _wl((8, 16))
+    good = _fresh(wl, hw)
+    (entry,) = (tmp_path / "compression").glob("*.json")
+    record = json.loads(entry.read_text())
+    del record["hw"]["capped_crossbars"]     # an entry from before the field existed
+    record["hw"]["crossbars_compressed"] = 0
+    entry.write_text(json.dumps(record))
+    assert _fresh(wl, hw) == good
+
+
 def _run_in_child(args) -> tuple:
     path, seed = args
     import os

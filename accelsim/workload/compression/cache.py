@@ -60,7 +60,10 @@ def load(key: str):
     path = cache_dir() / KIND / f"{key}.json"
     try:
         record = json.loads(path.read_text())
-        stats = None if record["hw"] is None else HardwareStats(**record["hw"])
+        hw = record["hw"]
+        if hw is not None and set(hw) != set(HardwareStats.__dataclass_fields__):
+            return None     # written before the statistics gained or lost a field
+        stats = None if hw is None else HardwareStats(**hw)
         return stats, record["rng_state"]
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -141,17 +141,21 @@ def _crossbar_stats(occ: np.ndarray, geometry: Geometry, per: int, levels: np.nd
     row_segments = _pad(weight_occ, 2, cb * per).reshape(g, k, cb, per).any(axis=3)
     blocks = _pad(occ, 1, rb * rows).reshape(g, rb, rows, n, cells).any(axis=2)   # (g, rb, n, cells)
     dense = g * rb * cb
-    packed = _compacted(occ, rows, per * cells, levels)
     out = dict(freed_row_fraction=_share(~row_segments),
                freed_col_fraction=_share(~blocks.any(axis=-1)),
                freed_bit_columns=_share(~blocks),
-               crossbars_dense=dense,
-               crossbars_compressed=min(dense, packed.crossbars))
-    # the packing never needs more crossbars, conversions or row drives than the dense layout
-    out.update(converted_column_fraction=packed.columns / (g * rb * n * cells),
-               driven_row_fraction=packed.rows / (g * k * cb))
-    if levels is not None:
-        out["max_column_sum"] = packed.max_sum
+               crossbars_dense=dense)
+    # in place (no row merged into another row block) every column sums at most this
+    in_place = max(_block_sums(lv, rows) for lv in levels.reshape(g, k, -1)) if levels is not None else None
+    free, capped = _compacted(occ, rows, per * cells, levels, limit=in_place)
+    packings = {"": free, "capped_": capped} if levels is not None else {"": free}
+    for prefix, packed in packings.items():
+        # the packing never needs more crossbars, conversions or row drives than the dense layout
+        out.update({f"{prefix}crossbars" if prefix else "crossbars_compressed": min(dense, packed.crossbars),
+                    f"{prefix}converted_column_fraction": packed.columns / (g * rb * n * cells),
+                    f"{prefix}driven_row_fraction": packed.rows / (g * k * cb)})
+        if levels is not None:
+            out[f"{prefix}max_column_sum"] = packed.max_sum
     return out
 
 
@@ -179,45 +183,86 @@ def _block_sums(levels: np.ndarray, rows: int) -> int:
     return int(_pad(levels, 0, blocks * rows).reshape(blocks, rows, -1).sum(axis=1, dtype=np.int64).max())
 
 
-def _compacted(occ: np.ndarray, rows: int, width: int, levels: np.ndarray | None = None) -> Packing:
+def _starts(levels: np.ndarray | None, n: int, rows: int, limit: int | None) -> np.ndarray:
+    """First rows of the crossbars `n` consecutive packed rows fill: every `rows` rows, or (with a
+    `limit` on the column sums) earlier, where one more row would take a column past it."""
+    if limit is None or levels is None:
+        return np.arange(0, n, rows)
+    starts, s = [], 0
+    while s < n:
+        window = np.cumsum(levels[s:s + rows], axis=0, dtype=np.int64)
+        over = np.nonzero((window > limit).any(axis=1))[0]
+        starts.append(s)
+        s += max(int(over[0]) if over.size else window.shape[0], 1)
+    return np.array(starts)
+
+
+def _pack(kept: np.ndarray, lv: np.ndarray | None, rows: int, limit: int | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Rows `kept` (r, c) packed in order into crossbars (_starts): per crossbar its occupied
+    columns (bool, (crossbars, c)) and rows, and the largest column sum of `lv`."""
+    n = kept.shape[0]
+    if limit is None or lv is None:     # every `rows` rows: a reshape, faster than reduceat
+        blocks = _ceil(n, rows)
+        used = _pad(kept, 0, blocks * rows).reshape(blocks, rows, -1).any(axis=1)
+        return used, np.minimum(rows, n - np.arange(blocks) * rows), _block_sums(lv, rows) if lv is not None else 0
+    starts = _starts(lv, n, rows, limit)
+    used = np.logical_or.reduceat(kept, starts, axis=0)
+    heights = np.diff(np.append(starts, n))
+    return used, heights, int(np.add.reduceat(lv, starts, axis=0, dtype=np.int64).max())
+
+
+def _row_first(cols: np.ndarray, lv: np.ndarray | None, rows: int, width: int, limit: int | None) -> Packing:
+    out = Packing()
+    for c in range(0, cols.shape[1], width):
+        block = cols[:, c:c + width]
+        used = block.any(axis=1)
+        _, heights, top = _pack(block[used], None if lv is None else lv[used, c:c + width], rows, limit)
+        out += Packing(len(heights), len(heights) * block.shape[1], int(used.sum()), top)
+    return out
+
+
+def _col_first(kept: np.ndarray, lv: np.ndarray | None, rows: int, width: int, limit: int | None) -> Packing:
+    used, heights, top = _pack(kept, lv, rows, limit)
+    used_cols = used.sum(axis=1)
+    xbars = -(-used_cols // width)
+    return Packing(int(xbars.sum()), int(used_cols.sum()), int((xbars * heights).sum()), top)
+
+
+def _compacted(occ: np.ndarray, rows: int, width: int, levels: np.ndarray | None = None,
+               limit: int | None = None) -> tuple[Packing, Packing]:
     """The layer after compaction, the fewer crossbars of two legal packings per group (ties: fewer
     conversions):
     row-first: drop all-empty cell columns, pack the rest `width` to a crossbar column block,
-    then each block needs ceil(its occupied rows / rows) crossbars, each converting the block's
-    columns and driving its own rows;
-    column-first: drop all-empty rows, pack the rest `rows` to a row block, then each block
-    needs ceil(its occupied cell columns / width) crossbars, each driving the block's rows and
-    converting its own columns. `levels` (cell values, shape of `occ`) give the column sums."""
+    then each block packs its occupied rows into crossbars, each converting the block's columns
+    and driving its own rows;
+    column-first: drop all-empty rows, pack the rest into row blocks, then each block needs
+    ceil(its occupied cell columns / width) crossbars, each driving the block's rows and
+    converting its own columns. `levels` (cell values, shape of `occ`) give the column sums.
+    Returns (free, capped): free packs rows `rows` to a crossbar; capped (with `limit`) lets no
+    crossbar take a row that would make one of its columns sum more than `limit` (chips whose
+    ADC resolution follows the column sums: merging the rows of different row blocks must not
+    undo the bit-flip cap). Where the free packing stays within the limit they are the same."""
     g, k = occ.shape[:2]
-    total = Packing()
+    free = capped = Packing()
     lv_groups = levels.reshape(g, k, -1) if levels is not None else [None] * g
     for flat, lv in zip(occ.reshape(g, k, -1), lv_groups):
         keep = flat.any(axis=0)
         cols = flat if keep.all() else flat[:, keep]
         if cols.shape[1] == 0:
             continue                      # an all-zero group needs no crossbar
-        chunks = _ceil(cols.shape[1], width)
-        by_chunk = _pad(cols, 1, chunks * width).reshape(k, chunks, width).any(axis=2)    # (k, chunks)
-        used_rows = by_chunk.sum(axis=0)
-        widths = np.minimum(width, cols.shape[1] - np.arange(chunks) * width)
-        xbars = np.array([_ceil(int(r), rows) for r in used_rows])
-        row_first = Packing(int(xbars.sum()), int((xbars * widths).sum()), int(used_rows.sum()))
-        if lv is not None:
-            kept_lv = lv if keep.all() else lv[:, keep]
-            row_first = dataclasses.replace(row_first, max_sum=max(
-                _block_sums(kept_lv[by_chunk[:, c], c * width:(c + 1) * width], rows) for c in range(chunks)))
         keep_r = flat.any(axis=1)
         kept = flat if keep_r.all() else flat[keep_r]
-        blocks = _ceil(kept.shape[0], rows)
-        by_block = _pad(kept, 0, blocks * rows).reshape(blocks, rows, flat.shape[1]).any(axis=1)  # (blocks, c)
-        used_cols = by_block.sum(axis=1)
-        heights = np.minimum(rows, kept.shape[0] - np.arange(blocks) * rows)
-        xbars = np.array([_ceil(int(c), width) for c in used_cols])
-        col_first = Packing(int(xbars.sum()), int(used_cols.sum()), int((xbars * heights).sum()))
-        if lv is not None:
-            col_first = dataclasses.replace(col_first, max_sum=_block_sums(lv if keep_r.all() else lv[keep_r], rows))
-        total = total + min(row_first, col_first, key=lambda p: (p.crossbars, p.columns))
-    return total
+        args = {_row_first: (cols, None if lv is None else (lv if keep.all() else lv[:, keep])),
+                _col_first: (kept, None if lv is None else (lv if keep_r.all() else lv[keep_r]))}
+        options = []
+        for pack, (data, part) in args.items():
+            loose = pack(data, part, rows, width, None)
+            tight = loose if limit is None or loose.max_sum <= limit else pack(data, part, rows, width, limit)
+            options.append((loose, tight))
+        best = lambda p: (p.crossbars, p.columns)  # noqa: E731
+        free = free + min((o[0] for o in options), key=best)
+        capped = capped + min((o[1] for o in options), key=best)
+    return free, capped
 
 
 def _storage_forms(nonzero: np.ndarray, bits: int) -> dict[str, int]:

@@ -69,6 +69,21 @@ class HardwareStats:
     converted_column_fraction: float | None = None  # cell columns converted (ADC, sample-and-hold); None: not measured
     driven_row_fraction: float | None = None        # crossbar rows driven (DACs, input register); None: not measured
     max_column_sum: int | None = None     # largest sum of cell levels down one column of one crossbar (integer codes)
+    # the same packing on a chip whose ADC resolution follows the column sums: no crossbar takes
+    # a row that lifts a column above the in-place layout's largest sum (integer codes only)
+    capped_crossbars: int | None = None
+    capped_converted_column_fraction: float | None = None
+    capped_driven_row_fraction: float | None = None
+    capped_max_column_sum: int | None = None
+
+    def packing(self, capped: bool = False) -> tuple:
+        """(crossbars, converted column fraction, driven row fraction, max column sum) of the
+        compacted layout a chip maps: `capped` for `adc_resolution: column_sums` chips, when measured."""
+        if capped and self.capped_crossbars is not None:
+            return (self.capped_crossbars, self.capped_converted_column_fraction, self.capped_driven_row_fraction,
+                    self.capped_max_column_sum)
+        return (self.crossbars_compressed, self.converted_column_fraction, self.driven_row_fraction,
+                self.max_column_sum)
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -142,6 +142,10 @@ class CompressedSpec(_Step):
     converted_column_fraction: Annotated[StrictFloat, Field(ge=0, le=1)] | None = None
     driven_row_fraction: Annotated[StrictFloat, Field(ge=0, le=1)] | None = None
     max_column_sum: Annotated[StrictInt, Field(ge=0)] | None = None
+    capped_crossbars: Annotated[StrictInt, Field(ge=0)] | None = None
+    capped_converted_column_fraction: Annotated[StrictFloat, Field(ge=0, le=1)] | None = None
+    capped_driven_row_fraction: Annotated[StrictFloat, Field(ge=0, le=1)] | None = None
+    capped_max_column_sum: Annotated[StrictInt, Field(ge=0)] | None = None
 
     def stats(self) -> HardwareStats:
         return HardwareStats(**{name: getattr(self, name) for name in HardwareStats.__dataclass_fields__})

@@ -7,7 +7,8 @@
 - A read takes max(array read latency, used columns / (ADCs x rate)): sample-and-hold lets
   conversion of one read overlap the next read (ISAAC).
 - Conversions are made at adc.bits, or (`adc_resolution: column_sums`, a compressed layer
-  with measured column sums) at the bits its largest column sum needs, at most adc.bits.
+  with measured column sums) at the bits its largest column sum needs, at most adc.bits;
+  such a chip maps the packing that merges no rows past the in-place column sums (capped_*).
 
 Counts are per *input vector* (one output pixel of one group, all output channels).
 Pure: no SimPy.
@@ -106,18 +107,21 @@ def map_crossbar(layer: Layer, hw: HardwareConfig, stats=None, skip: float = 0.0
     read_cycles = math.ceil(read_ns / ns_per_cycle - 1e-9)
     crossbars = g * row_blocks * col_blocks
     arrays, columns, rows_driven = 1.0, 1.0, 1.0
+    # a chip converting at what the column sums need maps the packing that keeps them capped
+    packed, fraction, driven, max_sum = (stats.packing(chip.adc_resolution == "column_sums") if stats is not None
+                                         else (0, None, None, None))
     if stats is not None and chip.compressed_mapping and stats.crossbars_dense:
         # only occupied arrays are read; each converts only its occupied cell columns and
         # drives only its occupied rows (the compacted packing's counts, docs/compression.md)
-        arrays = stats.crossbars_compressed / stats.crossbars_dense
-        if stats.converted_column_fraction is not None:
-            columns, rows_driven = stats.converted_column_fraction, stats.driven_row_fraction
+        arrays = packed / stats.crossbars_dense
+        if fraction is not None:
+            columns, rows_driven = fraction, driven
         else:  # stats without the packing's counts: no array converts more than its share
             columns, rows_driven = min(arrays, 1.0 - stats.freed_bit_columns), arrays
         crossbars = max(1, math.ceil(crossbars * arrays - 1e-9))
     adc_bits = ima.adc.bits
-    if chip.adc_resolution == "column_sums" and stats is not None and stats.max_column_sum is not None:
-        adc_bits = min(adc_bits, column_sum_bits(stats.max_column_sum, ima.dac.bits))
+    if chip.adc_resolution == "column_sums" and max_sum is not None:
+        adc_bits = min(adc_bits, column_sum_bits(max_sum, ima.dac.bits))
     keep = 1.0 - (skip if chip.zero_slice_skipping else 0.0)
     reads = slices * crossbars * keep
     conversions = slices * g * row_blocks * n * cells * columns * keep
