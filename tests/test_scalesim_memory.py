@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import accelsim
 from accelsim.kernels.scalesim_memory import simulate_demand, simulate_layer
+from accelsim.kernels.scalesim_reuse import EVERY_MISS, FITS, LOOKUP, calc_reuse
 from accelsim.workload import Layer
 from accelsim.workload.mapping.scalesim_demand import demand_matrices, ifmap_terms, operand_matrices, prefetch_orders
 from tests.conftest import ROOT
@@ -127,6 +128,37 @@ def test_fold_generator_equals_materialised_demand(h, w, r, c, k, stride, rows, 
                               prefetch=pre)
     oracle = simulate_demand(*demand_matrices(ops, rows, cols, df), sizes=sizes, bandwidths=bws, words=words,
                              prefetch=pre, cols=cols)
+    assert streamed == oracle
+
+
+CLOSED_FORMS = [  # (layer, dataflow, rows, cols, ifmap / filter buffer words, expected CALC read modes)
+    (dict(C=4, H=6, W=6, K=5, R=3, S=3), "ws", 4, 4, 10000, 10000, (FITS, EVERY_MISS)),
+    (dict(C=16, H=8, W=8, K=8, R=1, S=1), "os", 4, 4, 200, 200, (EVERY_MISS, LOOKUP)),
+    (dict(C=16, H=8, W=8, K=8, R=1, S=1), "is", 4, 4, 200, 200, (EVERY_MISS, EVERY_MISS)),
+    (dict(C=8, H=10, W=10, K=6, R=3, S=3), "ws", 4, 4, 500, 500, (EVERY_MISS, EVERY_MISS)),
+    (dict(C=8, H=10, W=10, K=6, R=3, S=3, pad_bottom=1, pad_right=1), "ws", 4, 4, 500, 500, (EVERY_MISS, EVERY_MISS)),
+    (dict(C=8, H=10, W=10, K=6, R=3, S=3), "ws", 4, 4, 600, 500, (LOOKUP, EVERY_MISS)),
+    (dict(C=3, H=10, W=10, K=6, R=3, S=3), "ws", 8, 4, 500, 500, (LOOKUP, EVERY_MISS)),
+    (dict(C=4, H=6, W=6, K=10, R=3, S=3), "os", 4, 4, 500, 150, (FITS, EVERY_MISS)),
+    (dict(C=4, H=6, W=6, K=10, R=3, S=3), "os", 4, 4, 500, 300, (FITS, LOOKUP)),
+    (dict(C=4, H=6, W=6, K=10, R=3, S=3), "os", 4, 4, 500, 1000, (FITS, FITS)),
+    (dict(C=4, H=6, W=6, K=10, R=3, S=3), "is", 4, 4, 200, 200, (LOOKUP, EVERY_MISS)),
+    (dict(C=4, H=6, W=6, K=10, R=3, S=3), "is", 4, 4, 500, 10000, (FITS, FITS)),
+]
+
+
+@pytest.mark.parametrize("shape, df, rows, cols, ifmap_words, filter_words, modes", CLOSED_FORMS)
+def test_calc_closed_forms_equal_looking_every_address_up(shape, df, rows, cols, ifmap_words, filter_words, modes):
+    """Each CALC closed form (no look-ups where every demand misses or all fits) is taken where
+    expected and gives the figures of the oracle, which looks every address up."""
+    layer = Layer(name="l", kind="conv", stride_h=1, stride_w=1, **shape)
+    terms, ops = ifmap_terms(layer), operand_matrices(layer)
+    sizes, words = (ifmap_words, filter_words, 300), (ops.ifmap_words, ops.filter_words)
+    windows = (50 * (ifmap_words // 100), 50 * (filter_words // 100))
+    assert tuple(mode for mode, _ in calc_reuse(terms, df, rows, cols, layer.K, None, windows)) == modes
+    streamed = simulate_layer(terms, layer.K, df, rows, cols, sizes=sizes, bandwidths=None, words=words)
+    oracle = simulate_demand(*demand_matrices(ops, rows, cols, df), sizes=sizes, bandwidths=None, words=words,
+                             cols=cols)
     assert streamed == oracle
 
 

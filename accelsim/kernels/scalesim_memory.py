@@ -19,17 +19,21 @@ Read buffer, USER bandwidth (SCALE-Sim's read_buffer.py):
   (read_buffer.py, `service_reads`); `stall_bug=1` reproduces this, 0 adds a positive wait once.
 
 Read buffer, CALC (read_buffer_estimate_bw.py): misses are collected, duplicates dropped, into
-sets of floor(words / 100) addresses; 50 live sets are the active half. When the 50 sets after
-the window are complete, the window moves on by 50 sets, dropping the oldest. DRAM reads are the
-addresses collected; DRAM never stalls.
+sets of floor(words / 100) addresses; 50 sets are the active half. When they are complete they
+are prefetched and dropped all at once: so an address hits iff it was collected since the last
+time the window filled (an "epoch" of 50 sets). DRAM reads are the addresses collected; DRAM
+never stalls. Closed forms (scalesim_reuse.py) say when no address needs looking up.
 
 Write buffer (write_buffer.py): outputs fill lines of `bw` words. When more than half the buffer
 is occupied, the lines so far (the partial one too) start draining, ceil(half / bw) lines, one a
 cycle; a full buffer waits for the drain. DRAM writes count whole lines except the unused end of
-a drain's last line. At the end everything left drains.
+a drain's last line. At the end everything left drains. Only output counts matter, not addresses.
 
 Per row: the row's cycle is its index plus the stalls so far; the stall added is the largest of
 the three buffers' waits (SCALE-Sim's double_buffered_scratchpad_mem.py).
+
+The hot state lives in local variables of the one loop (`_serve`): Numba reference-counts every
+array handed to a helper, which cost more than the work itself.
 """
 
 from __future__ import annotations
@@ -37,15 +41,17 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.kernels._numba import njit
+from accelsim.kernels.scalesim_reuse import EVERY_MISS, FITS, LOOKUP, calc_reuse
 
 # user read-buffer state slots
 U_L, U_A, U_P, U_START, U_LAST, U_ACCESS, U_BW, U_ROWS, U_INIT, U_STEP, U_DSTART, U_DSTOP, U_READY, U_BUG = range(14)
 # calc read-buffer state slots
-C_ITEMS, C_CUR, C_CNT, C_RSTART, C_REND, C_PFSTART, C_PFEND, C_LSTART, C_LEND, C_FIRST, C_SEEN, C_DONE, \
-    C_ACCESS, C_BW, C_DSTART, C_DSTOP, C_TRACE = range(17)
+C_ITEMS, C_EPOCH_SIZE, C_LSTART, C_LEND, C_FIRST, C_DONE, C_ACCESS, C_BW, C_DSTART, C_DSTOP, C_TRACE = range(11)
 # write-buffer state slots
 W_TOTAL, W_DRAIN, W_BW, W_FREE, W_IDX, W_LINES, W_DSTART_LINE, W_DRAIN_END, W_ACCESS, W_DSTART, W_DSTOP, \
     W_TRACE, W_NPART, W_PPTR, W_OVER = range(15)
+# rows of the packed im2col terms (see simulate_layer)
+T_BASE, T_Y0, T_X0, T_OFFSET, T_FY, T_FX, T_FROWS = range(7)
 BIG = 1 << 62
 
 
@@ -60,7 +66,10 @@ def _user_hit(st, ptr, lines, addr):
     if a >= n:
         return True
     for i in range(lo, hi):
-        if (lines[i] - start) % n < a:
+        ahead = lines[i] - start  # both in [0, n): no modulo needed
+        if ahead < 0:
+            ahead += n
+        if ahead < a:
             return True
     return False
 
@@ -108,61 +117,43 @@ def _calc_prefetch(st, cycles):
 
 @njit()
 def _calc_trigger(st, cycle):
-    """The 50 sets after the window are complete: prefetch them, drop the window, move on."""
+    """The window's 50 sets are complete: prefetch them; the window starts empty (a new epoch)."""
     if st[C_DONE] == 0:
         st[C_LEND] = st[C_FIRST] - 2
-        need = -(-(50 * st[C_ITEMS]) // st[C_BW])
+        need = -(-st[C_EPOCH_SIZE] // st[C_BW])
         st[C_LSTART] = st[C_LEND] - need + 1
         _calc_prefetch(st, need)
-        st[C_PFSTART] = st[C_REND] + 1
-        st[C_PFEND] = st[C_PFSTART] + 49
         st[C_DONE] = 1
     else:
         _calc_prefetch(st, st[C_LEND] - st[C_LSTART] + 1)
-        st[C_PFSTART] += 50
-        st[C_PFEND] += 50
-    st[C_RSTART] += 50
-    st[C_REND] += 50
     st[C_LSTART] = st[C_LEND] + 1
     st[C_LEND] = cycle
 
 
 @njit(inline="always")
-def _calc_read_row(st, set_of, row, n, cycle):
-    if n == 0:
-        return cycle + 1
-    if st[C_SEEN] == 0:
-        st[C_SEEN] = 1
-        st[C_FIRST] = cycle
-    rstart, cur, cnt, items, rend = st[C_RSTART], st[C_CUR], st[C_CNT], st[C_ITEMS], st[C_REND]
+def _collect(epoch_of, row, pos, n, epoch, count, size):
+    """Look up row[pos:n] until the window fills: (where it stopped, window count, misses)."""
     added = 0
-    for idx in range(n):
-        addr = row[idx]
-        s = set_of[addr]
-        if s >= rstart and s <= cur:
-            continue  # in a live set, or already collected in the current one
-        set_of[addr] = cur
-        added += 1
-        cnt += 1
-        if cnt == items:
-            cnt = 0
-            cur += 1
-            if cur == rend + 1:
-                st[C_CUR], st[C_CNT] = cur, cnt
-                _calc_trigger(st, cycle)
-                rstart, rend = st[C_RSTART], st[C_REND]
-    st[C_CUR], st[C_CNT] = cur, cnt
-    st[C_ACCESS] += added
-    return cycle + 1
+    while pos < n:
+        addr = row[pos]
+        pos += 1
+        if epoch_of[addr] != epoch:
+            epoch_of[addr] = epoch
+            added += 1
+            count += 1
+            if count == size:
+                break
+    return pos, count, added
 
 
 @njit()
 def _calc_finish(st):
-    if st[C_CNT] == 0:
-        st[C_CUR] -= 1
+    sets = st[C_ACCESS] // st[C_ITEMS]  # SCALE-Sim's current set id
+    if st[C_ACCESS] % st[C_ITEMS] == 0:
+        sets -= 1  # an empty current set is not counted
     if st[C_DONE] == 0:
         st[C_LEND] = -2
-        need = -(-((st[C_CUR] + 1) * st[C_ITEMS]) // st[C_BW])
+        need = -(-((sets + 1) * st[C_ITEMS]) // st[C_BW])
         st[C_LSTART] = st[C_LEND] - need + 1
         _calc_prefetch(st, need)
     else:
@@ -211,23 +202,11 @@ def _close_line(st, fills):
         st[W_IDX] = 0
 
 
-@njit(inline="always")
-def _write_row(st, fills, row, n, cycle):
-    current = cycle
-    for idx in range(n):
-        if row[idx] < 0:
-            continue
-        st[W_IDX] += 1
-        st[W_FREE] -= 1
-        if st[W_IDX] == st[W_BW]:
-            _close_line(st, fills)
-        if current < st[W_DRAIN_END]:
-            if st[W_FREE] <= 0:
-                current = st[W_DRAIN_END]
-        elif st[W_FREE] < st[W_TOTAL] - st[W_DRAIN]:
-            _close_line(st, fills)
-            st[W_DRAIN_END] = _drain(st, fills, current)
-    return current
+@njit()
+def _start_drain(st, fills, cycle):
+    """Less than half the buffer is free: cut the partial line and drain; return the drain's end."""
+    _close_line(st, fills)
+    return _drain(st, fills, cycle)
 
 
 @njit()
@@ -236,62 +215,6 @@ def _write_finish(st, fills, cycle):
     while st[W_DSTART_LINE] < st[W_LINES]:
         st[W_DRAIN_END] = _drain(st, fills, cycle)
         cycle = st[W_DRAIN_END] + 1
-
-
-@njit(inline="always")
-def _first_last(row, n, served, first_last):
-    """SRAM start/stop stamps: the first and last rows with a demand (rows hold valid addresses only)."""
-    if n > 0:
-        if first_last[0] == BIG:
-            first_last[0] = served
-        first_last[1] = served
-
-
-@njit(inline="always")
-def _compact(row, buf):
-    n = 0
-    for addr in row:
-        if addr >= 0:
-            buf[n] = addr
-            n += 1
-    return n
-
-
-@njit()
-def _run(ifd, fid, ofd, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes):
-    stall = 0
-    served_max = -BIG
-    out = 0
-    ibuf = np.empty(ifd.shape[1], dtype=np.int64)
-    fbuf = np.empty(fid.shape[1], dtype=np.int64)
-    obuf = np.empty(ofd.shape[1], dtype=np.int64)
-    for i in range(ofd.shape[0]):
-        cycle = i + stall
-        ni = _compact(ifd[i], ibuf)
-        nf = _compact(fid[i], fbuf)
-        no = _compact(ofd[i], obuf)
-        if user:
-            ia = _user_read_row(ist, iptr, ilines, ibuf, ni, cycle)
-            fa = _user_read_row(fst, fptr, flines, fbuf, nf, cycle)
-        else:
-            ia = _calc_read_row(ist, iset, ibuf, ni, cycle)
-            fa = _calc_read_row(fst, fset, fbuf, nf, cycle)
-        out = _write_row(wst, fills, obuf, no, cycle)
-        _first_last(ibuf, ni, ia, sram[0])
-        _first_last(fbuf, nf, fa, sram[1])
-        _first_last(obuf, no, out, sram[2])
-        si, sf, so = ia - cycle - 1, fa - cycle - 1, out - cycle
-        add = max(si, sf, so)
-        if add > 0:  # the buffer that held the array up
-            causes[0 if add == si else (1 if add == sf else 2)] += add
-        stall += add
-        if out > served_max:
-            served_max = out
-    if not user:
-        _calc_finish(ist)
-        _calc_finish(fst)
-    _write_finish(wst, fills, out)
-    return stall, served_max
 
 
 @njit(inline="always")
@@ -320,17 +243,35 @@ def _block(df, operand, fr, fc, R, C, T, M, K, N):
 
 
 @njit(inline="always")
-def _fill_row(buf, tau, blk, operand, terms, geom, frows, K, N):
+def _span(tau, blk):
+    """The block columns a demand row reads: lo..hi (hi < lo: none)."""
+    prefix, rows, valid_rows, valid_cols, skew, flip, swap, i0, j0 = blk
+    if skew:
+        return max(0, tau - prefix - rows + 1), min(valid_cols - 1, tau - prefix)
+    if tau - prefix < 0 or tau - prefix >= rows:
+        return 0, -1
+    return 0, valid_cols - 1
+
+
+@njit(inline="always")
+def _count_row(tau, blk):
+    """How many addresses a demand row reads from a block without holes."""
+    prefix, rows, valid_rows, valid_cols, skew, flip, swap, i0, j0 = blk
+    lo, hi = _span(tau, blk)
+    if flip:  # rows past valid_rows are padding, read bottom-up first
+        if skew:
+            hi = min(hi, tau - prefix - rows + valid_rows)
+        elif rows - 1 - (tau - prefix) >= valid_rows:
+            return 0
+    return max(hi - lo + 1, 0)
+
+
+@njit(inline="always")
+def _fill_row(buf, tau, blk, operand, terms, H, W, K, N):
     """Write one demand row's addresses (valid entries only, in column order) into `buf`."""
     prefix, rows, valid_rows, valid_cols, skew, flip, swap, i0, j0 = blk
     n = 0
-    if skew:
-        lo = max(0, tau - prefix - rows + 1)
-        hi = min(valid_cols - 1, tau - prefix)
-    else:
-        lo, hi = 0, valid_cols - 1
-        if tau - prefix < 0 or tau - prefix >= rows:
-            hi = -1
+    lo, hi = _span(tau, blk)
     for c in range(lo, hi + 1):
         r = tau - prefix - c if skew else tau - prefix
         if flip:
@@ -342,65 +283,180 @@ def _fill_row(buf, tau, blk, operand, terms, geom, frows, K, N):
         else:
             i, j = i0 + r, j0 + c
         if operand == 0:  # im2col address from row and column terms (no M x K matrix in memory)
-            off = terms[3, j]
-            if off < 0 or terms[1, i] + terms[4, j] >= geom[0] or terms[2, i] + terms[5, j] >= geom[1]:
+            off = terms[T_OFFSET, j]
+            if off < 0 or terms[T_Y0, i] + terms[T_FY, j] >= H or terms[T_X0, i] + terms[T_FX, j] >= W:
                 continue
-            addr = terms[0, i] + off
-        elif operand == 1:
-            if frows[i] < 0:
+            addr = terms[T_BASE, i] + off
+        else:
+            if terms[T_FROWS, i] < 0:
                 continue  # a padding row of a sparse filter
             # CALC mode keys its sets by any one-to-one renaming of addresses: filter-major
-            # (K < 0 flags it) keeps a demand row's filters on one cache line in os and ws
-            addr = j * K + frows[i] if K > 0 else frows[i] * N + j
-        else:
-            addr = i * N + j
+            # (K < 0 flags it) keeps a demand row's filters on one cache line in os
+            addr = j * K + terms[T_FROWS, i] if K > 0 else terms[T_FROWS, i] * N + j
         buf[n] = addr
         n += 1
     return n
 
 
+@njit(inline="always")
+def _compact(row, buf):
+    n = 0
+    for addr in row:
+        if addr >= 0:
+            buf[n] = addr
+            n += 1
+    return n
+
+
 @njit()
-def _run_stream(df, R, C, T, rf, cf, M, K, N, terms, geom, frows, kfull, user, ist, iptr, ilines, fst, fptr, flines, iset, fset,
-                wst, fills, sram, causes):
-    """`_run` with the demand rows generated fold by fold instead of read from matrices."""
-    per_fold = T + R + C - 2 if df == 0 else 2 * R + C + T - 2
-    width = max(R, C)
+def _serve(dense, ifd, fid, ofd, df, R, C, T, rf, cf, M, K, N, terms, H, W, kfull, user, modes, holes,
+           ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes):
+    """Serve the demand rows, one a cycle: rows of materialised demand matrices (`dense`: -1 is no
+    address; the slow oracle) or rows generated fold by fold (column fold outer, row fold inner).
+
+    Generated rows that need no address (the ofmap; a CALC operand with a closed form, `modes`)
+    are only counted, from their span when the operand's blocks have no `holes`."""
+    if dense:
+        cf, rf, per_fold = 1, 1, ofd.shape[0]
+        width = max(ifd.shape[1], fid.shape[1], ofd.shape[1])
+    else:
+        per_fold = T + R + C - 2 if df == 0 else 2 * R + C + T - 2
+        width = max(R, C)
     ibuf = np.empty(width, dtype=np.int64)
     fbuf = np.empty(width, dtype=np.int64)
     obuf = np.empty(width, dtype=np.int64)
-    stall = 0
-    served_max = -BIG
-    out = 0
-    i = 0
+    fill_i = user or modes[0] == LOOKUP or holes[0]
+    fill_f = user or modes[1] == LOOKUP or holes[1]
+    # os and ws read the same ifmap blocks every column fold: make their rows once and replay them
+    # (the counts; the addresses too where they are needed), within a memory budget
+    addresses_i = user or modes[0] == LOOKUP
+    cache_i = (fill_i and not dense and df != 2 and cf > 1 and rf * per_fold <= 1 << 24
+               and (not addresses_i or M * K <= 1 << 23))
+    counts = np.zeros((rf, per_fold) if cache_i else (1, 1), dtype=np.int32)
+    replay = np.zeros(M * K if cache_i and addresses_i else 1, dtype=np.int32)
+    # hot state: CALC windows (misses so far, in the current epoch, epoch id), the write buffer
+    i_access, i_count, i_epoch, f_access, f_count, f_epoch = ist[C_ACCESS], 0, 0, fst[C_ACCESS], 0, 0
+    i_size, f_size, i_seen, f_seen = ist[C_EPOCH_SIZE], fst[C_EPOCH_SIZE], False, False
+    w_idx, w_free, w_lines, w_end = wst[W_IDX], wst[W_FREE], wst[W_LINES], wst[W_DRAIN_END]
+    bw, threshold = wst[W_BW], wst[W_TOTAL] - wst[W_DRAIN]
+    stall, served_max, out, i = 0, -BIG, 0, 0
     for fc in range(cf):
+        at = 0  # the replayed ifmap addresses' position
         for fr in range(rf):
             bi = _block(df, 0, fr, fc, R, C, T, M, K, N)
             bf = _block(df, 1, fr, fc, R, C, T, M, K, N)
             bo = _block(df, 2, fr, fc, R, C, T, M, K, N)
             for tau in range(per_fold):
+                if dense:
+                    ni, nf, no = _compact(ifd[i], ibuf), _compact(fid[i], fbuf), _compact(ofd[i], obuf)
+                else:
+                    if cache_i and fc > 0:
+                        ni = counts[fr, tau]
+                        if addresses_i:
+                            for q in range(ni):
+                                ibuf[q] = replay[at + q]
+                            at += ni
+                    elif fill_i:
+                        ni = _fill_row(ibuf, tau, bi, 0, terms, H, W, kfull, N)
+                        if cache_i:
+                            counts[fr, tau] = ni
+                            if addresses_i:
+                                for q in range(ni):
+                                    replay[at + q] = ibuf[q]
+                                at += ni
+                    else:
+                        ni = _count_row(tau, bi)
+                    nf = _fill_row(fbuf, tau, bf, 1, terms, H, W, kfull, N) if fill_f else _count_row(tau, bf)
+                    no = _count_row(tau, bo)
                 cycle = i + stall
-                ni = _fill_row(ibuf, tau, bi, 0, terms, geom, frows, kfull, N)
-                nf = _fill_row(fbuf, tau, bf, 1, terms, geom, frows, kfull, N)
-                no = _fill_row(obuf, tau, bo, 2, terms, geom, frows, kfull, N)
+                ia = fa = cycle + 1
                 if user:
                     ia = _user_read_row(ist, iptr, ilines, ibuf, ni, cycle)
                     fa = _user_read_row(fst, fptr, flines, fbuf, nf, cycle)
-                else:
-                    ia = _calc_read_row(ist, iset, ibuf, ni, cycle)
-                    fa = _calc_read_row(fst, fset, fbuf, nf, cycle)
-                out = _write_row(wst, fills, obuf, no, cycle)
-                _first_last(ibuf, ni, ia, sram[0])
-                _first_last(fbuf, nf, fa, sram[1])
-                _first_last(obuf, no, out, sram[2])
+                else:  # CALC: reads never wait; misses fill the window, a full window is prefetched
+                    if ni > 0 and not i_seen:
+                        i_seen = True
+                        ist[C_FIRST] = cycle
+                    if ni > 0 and modes[0] != FITS:
+                        if modes[0] == EVERY_MISS:
+                            i_access += ni
+                            left = ni
+                            while i_count + left >= i_size:
+                                left -= i_size - i_count
+                                _calc_trigger(ist, cycle)
+                                i_count = 0
+                            i_count += left
+                        else:
+                            pos = 0
+                            while pos < ni:
+                                pos, i_count, added = _collect(iset, ibuf, pos, ni, i_epoch, i_count, i_size)
+                                i_access += added
+                                if i_count == i_size:
+                                    _calc_trigger(ist, cycle)
+                                    i_epoch += 1
+                                    i_count = 0
+                    if nf > 0 and not f_seen:
+                        f_seen = True
+                        fst[C_FIRST] = cycle
+                    if nf > 0 and modes[1] != FITS:
+                        if modes[1] == EVERY_MISS:
+                            f_access += nf
+                            left = nf
+                            while f_count + left >= f_size:
+                                left -= f_size - f_count
+                                _calc_trigger(fst, cycle)
+                                f_count = 0
+                            f_count += left
+                        else:
+                            pos = 0
+                            while pos < nf:
+                                pos, f_count, added = _collect(fset, fbuf, pos, nf, f_epoch, f_count, f_size)
+                                f_access += added
+                                if f_count == f_size:
+                                    _calc_trigger(fst, cycle)
+                                    f_epoch += 1
+                                    f_count = 0
+                # write the row's outputs: element by element the buffer fills lines of bw words,
+                # starts a drain when less than half is free and, while a drain runs, waits once
+                # nothing is free; whole runs of elements between those events are taken at once
+                out = cycle
+                left = no
+                while left > 0:
+                    draining = out < w_end
+                    if draining:  # the element that leaves nothing free waits
+                        take = min(left, max(w_free, 1))
+                    else:  # the element that leaves less than half free starts a drain
+                        take = min(left, max(w_free - threshold + 1, 1))
+                    w_idx += take
+                    if w_idx >= bw:  # lines completed (integer division only when a row spans several)
+                        lines = 1 if w_idx < 2 * bw else w_idx // bw
+                        w_lines += lines
+                        w_idx -= lines * bw
+                    w_free -= take
+                    left -= take
+                    if draining:
+                        if w_free <= 0:
+                            out = w_end
+                    elif w_free < threshold:
+                        wst[W_IDX], wst[W_FREE], wst[W_LINES] = w_idx, w_free, w_lines
+                        w_end = _start_drain(wst, fills, out)
+                        w_idx, w_free, w_lines = wst[W_IDX], wst[W_FREE], wst[W_LINES]
+                # SRAM start/stop stamps: the first and last rows with a demand
+                for k, n, served in ((0, ni, ia), (1, nf, fa), (2, no, out)):
+                    if n > 0:
+                        if sram[k, 0] == BIG:
+                            sram[k, 0] = served
+                        sram[k, 1] = served
                 si, sf, so = ia - cycle - 1, fa - cycle - 1, out - cycle
                 add = max(si, sf, so)
-                if add > 0:
+                if add > 0:  # the buffer that held the array up
                     causes[0 if add == si else (1 if add == sf else 2)] += add
                 stall += add
-                if out > served_max:
-                    served_max = out
+                served_max = max(served_max, out)
                 i += 1
+    wst[W_IDX], wst[W_FREE], wst[W_LINES], wst[W_DRAIN_END] = w_idx, w_free, w_lines, w_end
     if not user:
+        ist[C_ACCESS], fst[C_ACCESS] = i_access, f_access
         _calc_finish(ist)
         _calc_finish(fst)
     _write_finish(wst, fills, out)
@@ -431,27 +487,36 @@ def _user_state(order: np.ndarray, words: int, size: int, bw: int, stall_bug: bo
     return st, ptr, lines.astype(np.int64)
 
 
-def _calc_state(size: int, bw: int):
-    st = np.zeros(17, dtype=np.int64)
+def _calc_state(size: int, bw: int, distinct: int):
+    st = np.zeros(11, dtype=np.int64)
     st[C_ITEMS] = max(size // 100, 1)
-    st[C_REND] = 49
+    st[C_EPOCH_SIZE] = 50 * st[C_ITEMS]  # the active half: 50 sets
     st[C_LSTART], st[C_LEND] = -2, -1
     st[C_BW] = bw
+    st[C_ACCESS] = distinct  # FITS: the misses, known beforehand
     return st
 
 
-def _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, ofmap_words, rows_total):
+def _epochs(words: int, demanded: int, epoch_size: int) -> np.ndarray:
+    """Each address's epoch (-1: never collected); int32 while the epoch count fits."""
+    dtype = np.int32 if demanded // epoch_size < 2**31 - 1 else np.int64
+    return np.full(words + 1, -1, dtype=dtype)
+
+
+def _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, ofmap_words, rows_total, demanded,
+             reuse=((LOOKUP, 0), (LOOKUP, 0))):
     user = bandwidths is not None
     if user:
         ist, iptr, ilines = _user_state(prefetch[0], words[0], sizes[0], bandwidths[0], stall_bug)
         fst, fptr, flines = _user_state(prefetch[1], words[1], sizes[1], bandwidths[1], stall_bug)
-        iset = fset = np.zeros(1, dtype=np.int64)
+        iset = fset = np.zeros(1, dtype=np.int32)
         out_bw = bandwidths[2]
     else:
-        ist, fst = _calc_state(sizes[0], 10), _calc_state(sizes[1], 10)
+        (imode, idistinct), (fmode, fdistinct) = reuse
+        ist, fst = _calc_state(sizes[0], 10, idistinct), _calc_state(sizes[1], 10, fdistinct)
         iptr = ilines = fptr = flines = np.zeros(1, dtype=np.int64)
-        iset = np.full(words[0] + 1, -1, dtype=np.int64)
-        fset = np.full(words[1] + 1, -1, dtype=np.int64)
+        iset = _epochs(words[0] if imode == LOOKUP else 0, demanded, ist[C_EPOCH_SIZE])
+        fset = _epochs(words[1] if fmode == LOOKUP else 0, demanded, fst[C_EPOCH_SIZE])
         out_bw = cols
     total = sizes[2]
     wst = np.zeros(15, dtype=np.int64)
@@ -490,28 +555,35 @@ def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *
     index reads (N:M sparsity; -1: padding), filter element (row, n) being address n * K + row.
     """
     m, k = terms.base.size, terms.offset.size
-    if filter_rows is None:
-        filter_rows = np.arange(k, dtype=np.int64)
     kfull = words[1] // n_filters
     df = ("os", "ws", "is").index(dataflow)
     sr, sc, t = ((m, n_filters, k), (k, n_filters, m), (k, m, n_filters))[df]
     rf, cf = -(-sr // rows), -(-sc // cols)
     per_fold = t + rows + cols - 2 if df == 0 else 2 * rows + cols + t - 2
     elements = m * n_filters * (1 if df == 0 else rf)
+    reuse = ((LOOKUP, 0), (LOOKUP, 0))
+    if bandwidths is None:
+        reuse = calc_reuse(terms, dataflow, rows, cols, n_filters, filter_rows,
+                           (50 * max(sizes[0] // 100, 1), 50 * max(sizes[1] // 100, 1)))
     state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, elements,
-                     elements if _room else rf * cf * per_fold)
+                     elements if _room else rf * cf * per_fold, rf * cf * per_fold * max(rows, cols), reuse)
     user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
-    # the im2col row terms (base, y0, x0) and column terms (offset, fy, fx), padded to one array
-    width = max(m, k)
-    packed = np.zeros((6, width), dtype=np.int64)
-    for row, values in enumerate((terms.base, terms.y0, terms.x0, terms.offset, terms.fy, terms.fx)):
+    # the im2col row terms (base, y0, x0), column terms (offset, fy, fx) and filter rows in one array
+    packed = np.zeros((7, max(m, k)), dtype=np.int64)
+    rows_of_filter = np.arange(k, dtype=np.int64) if filter_rows is None else filter_rows
+    for row, values in enumerate((terms.base, terms.y0, terms.x0, terms.offset, terms.fy, terms.fx, rows_of_filter)):
         packed[row, : values.size] = values
-    geom = np.array([terms.H, terms.W], dtype=np.int64)
-    key = kfull if user or df == 2 else -kfull  # see _fill_row: addresses renamed in CALC os/ws
-    stall, served_max = _run_stream(df, rows, cols, t, rf, cf, m, k, n_filters, packed, geom,
-                                    np.ascontiguousarray(filter_rows, dtype=np.int64), key, user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
+    key = kfull if user or df == 2 else -kfull  # see _fill_row: addresses renamed in CALC os
+    # blocks with holes (windows leaving the input, sparse padding) are counted address by address
+    holes = (filter_rows is not None or terms.y0.max() + terms.fy.max() >= terms.H
+             or terms.x0.max() + terms.fx.max() >= terms.W,
+             filter_rows is not None and bool((np.asarray(filter_rows) < 0).any()))
+    none = np.zeros((1, 1), dtype=np.int64)
+    stall, served_max = _serve(False, none, none, none, df, rows, cols, t, rf, cf, m, k, n_filters, packed,
+                               terms.H, terms.W, key, user, (reuse[0][0], reuse[1][0]), holes, ist, iptr, ilines,
+                               fst, fptr, flines, iset, fset, wst, fills, sram, causes)
     if wst[W_OVER]:  # tiny drains cut more partial lines than one a cycle: rerun with room for every line
         return simulate_layer(terms, n_filters, dataflow, rows, cols, sizes=sizes, bandwidths=bandwidths, words=words,
                               prefetch=prefetch, stall_bug=stall_bug, filter_rows=filter_rows, _room=True)
@@ -520,12 +592,15 @@ def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *
 
 def simulate_demand(ifmap_demand, filter_demand, ofmap_demand, *, sizes, bandwidths, words, prefetch=None,
                     stall_bug: bool = True, cols: int = 1) -> dict:
-    """`simulate_layer` on materialised demand matrices (the slow oracle of the fold generator)."""
+    """`simulate_layer` on materialised demand matrices (the slow oracle of the fold generator:
+    every address looked up, every output element written one by one)."""
     elements = int((ofmap_demand >= 0).sum())
-    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, elements, elements)
+    state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, elements, elements,
+                     ifmap_demand.size + filter_demand.size)
     user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
-    stall, served_max = _run(ifmap_demand, filter_demand, ofmap_demand, user, ist, iptr, ilines, fst, fptr,
-                             flines, iset, fset, wst, fills, sram, causes)
+    stall, served_max = _serve(True, ifmap_demand, filter_demand, ofmap_demand, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                               np.zeros((7, 1), dtype=np.int64), 1, 1, 1, user, (LOOKUP, LOOKUP), (True, True),
+                               ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
     return _report(user, ist, fst, wst, stall, served_max, sram, causes)

@@ -56,6 +56,7 @@ class IfmapTerms:
     fx: np.ndarray
     H: int
     W: int
+    channels: int = 1  # per group: column j reads channel j mod channels (dense layers)
 
     def matrix(self) -> np.ndarray:
         inside = (self.y0[:, None] + self.fy[None, :] < self.H) & (self.x0[:, None] + self.fx[None, :] < self.W)
@@ -80,7 +81,7 @@ def ifmap_terms(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | No
         pad = np.zeros((k_sparse or kept.size) - kept.size, dtype=np.int64)
         fy, fx = np.concatenate([fy[kept], pad]), np.concatenate([fx[kept], pad])
         offset = np.concatenate([offset[kept], pad - 1])
-    return IfmapTerms(base, y0, x0, offset, fy, fx, layer.H, layer.W)
+    return IfmapTerms(base, y0, x0, offset, fy, fx, layer.H, layer.W, c)
 
 
 def operand_matrices(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | None = None) -> Operands:
@@ -182,3 +183,4 @@ def prefetch_orders(ops: Operands, rows: int, cols: int, dataflow: str) -> tuple
     ifm = np.vstack([_pad(ops.ifmap.T[:, fc * cols:(fc + 1) * cols], k, cols) for fc in range(cf)])
     flt = np.vstack([_pad(ops.filter[fr * rows:(fr + 1) * rows, :].T, t, rows) for fr in range(rf)])
     return ifm.reshape(-1), _diagonal_order(flt)
+
