@@ -9,6 +9,11 @@ compared with the exact integer product:
   or `layer`). ISAAC's weight flipping (`adc.flip_encoding`) halves every column sum, so
   it is modelled as one more ADC bit: exact when the ADC is lossless, approximate below.
   (No crossbar config has a variation setting yet, so `crossbar_mvm_variation` is unused.)
+- compressed layers (`stats`, `compressed` from `compression.effect.workload_compression`, the
+  same seeded compression the timing run prices): their integer codes run (or their weights
+  quantised to the datapath's bits when the codes are not linear); with `adc_resolution:
+  column_sums` a layer converts at the mapping's `adc_bits` with an LSB of one column unit, on
+  the layout's sign-magnitude cell model (differential columns) -- `converter`.
 - systolic chips: `kernels.int_matmul` through a 32-bit wrapping accumulator
   (`SYSTOLIC_ACC_BITS`; the config has no accumulator field) -- exact unless it overflows.
 
@@ -56,7 +61,7 @@ positions sampled from a given feature map also come from `rng`):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -72,6 +77,7 @@ DEFAULT_VECTORS = 256
 SYSTOLIC_ACC_BITS = 32
 COLUMNS = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction",
            "injected_bit_flips", "pruned_slice_fraction", "activation_rel_error"]
+TEXT_COLUMNS = ["functional_weights"]   # synthetic, tensors or compressed: which weights were run
 
 
 def run_functional(
@@ -80,9 +86,14 @@ def run_functional(
     rng: np.random.Generator,
     tensors: str | Path | Mapping[str, Any] | None = None,
     vectors: int = DEFAULT_VECTORS,
+    stats: Sequence | None = None,
+    compressed: Sequence | None = None,
 ) -> pd.DataFrame:
     """One row per compute layer (pools skipped): errors against exact integer math and
-    the zero-slice fraction. See the module doc for tensors and the synthetic draw."""
+    the zero-slice fraction. See the module doc for tensors and the synthetic draw.
+    `stats` / `compressed`: per layer, the compression HardwareStats the mapping uses and the
+    CompressionResult they measure (`compression.effect.workload_compression`); a layer with a
+    result runs its compressed weights, and its ADC converts at the resolution the mapping gives it."""
     if isinstance(vectors, bool) or not isinstance(vectors, (int, np.integer)) or vectors < 1:
         raise InputError(f"must be a positive integer, got {vectors!r}", "functional_vectors")
     source, given = _load_tensors(tensors, workload)
@@ -95,7 +106,14 @@ def run_functional(
         _require_tensors(layer, int(vectors), source if tensors is not None else workload.path)
         # each layer's weights and inputs have their own streams: the inputs alone can be
         # redrawn (zero_slice_fractions) and come out the same
-        w = _weights(layer, given.get(f"{layer.name}.weight"), w_bits, np.random.default_rng([root, i, 0]), source)
+        given_w = given.get(f"{layer.name}.weight")
+        result = compressed[i] if compressed is not None else None
+        if given_w is None and result is not None:
+            w, origin = _compressed_weights(layer, result, w_bits, workload.path), "compressed"
+        else:
+            w = _weights(layer, given_w, w_bits, np.random.default_rng([root, i, 0]), source)
+            origin = "synthetic" if given_w is None else "tensors"
+        conversion = converter(hw, layer, stats[i] if stats is not None else None)
         x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
                     np.random.default_rng([root, i, 1]), source)
         pruning = {"pruned_slice_fraction": 0.0, "activation_rel_error": 0.0}
@@ -104,10 +122,47 @@ def run_functional(
             pruning = {k: counts[k] for k in pruning}
         try:
             faults = np.random.default_rng([root, i, 2])  # own stream: other draws unchanged
-            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits, faults), **pruning})
+            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits, faults, conversion), **pruning,
+                         "functional_weights": origin})
         except ValueError as exc:  # what the kernels cannot represent, e.g. > 16-bit operands
             raise InputError(f"functional mode: {exc}", source, f"layer {layer.name!r}") from None
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=COLUMNS + TEXT_COLUMNS)
+
+
+def converter(hw: HardwareConfig, layer: Layer, stats=None) -> tuple[int, float | None, str] | None:
+    """(ADC bits, full scale or None for the whole column range, weight encoding) of a crossbar
+    layer's conversions, as the mapping has them: at adc.bits (+1 for ISAAC's weight flipping)
+    over the whole column range, or -- `adc_resolution: column_sums` with the layer's measured
+    largest column sum -- at the bits that sum needs (the mapping's `adc_bits`) with an LSB of one
+    column unit (full scale 2^bits - 1: exact up to that sum, clipping above), on the layout's
+    cell model: sign-magnitude codes whose positive and negative weights are summed apart
+    (`compression.layout.cell_levels`), i.e. differential columns. None on other chips."""
+    if hw.compute.type != "crossbar":
+        return None
+    ima = hw.compute.tile.ima
+    flip = int(ima.adc.flip_encoding)
+    if hw.compute.adc_resolution == "column_sums" and stats is not None and stats.max_column_sum is not None:
+        from accelsim.workload.mapping.crossbar import map_crossbar
+
+        bits = map_crossbar(layer, hw, stats).adc_bits + flip
+        return bits, float((1 << bits) - 1), "differential"
+    return ima.adc.bits + flip, None, ima.crossbar.weight_encoding
+
+
+def _compressed_weights(layer: Layer, result, bits: int, source) -> np.ndarray:
+    """(groups, Kred, Nout) integers of a compressed layer at the datapath's `bits`: its integer
+    codes when they are linear (weights == codes * scale: the bit planes the crossbar stores),
+    else its weights quantised symmetrically to `bits` (max |w| -> 2^(bits-1) - 1; zeros stay 0)."""
+    top = (1 << (bits - 1)) - 1
+    if result.linear:
+        codes = np.asarray(result.codes, dtype=np.int64)
+        if codes.size and int(np.abs(codes).max()) > top:
+            raise InputError(f"functional mode: its compressed codes need {result.hw.weight_bits} bits, more than "
+                             f"the datapath's {bits}-bit weights", source, f"layer {layer.name!r}")
+        return codes
+    w = np.asarray(result.weights, dtype=np.float64)
+    peak = float(np.abs(w).max()) if w.size else 0.0
+    return np.zeros(w.shape, dtype=np.int64) if peak == 0 else np.rint(w / peak * top).astype(np.int64)
 
 
 def _require_tensors(layer: Layer, vectors: int, source: str) -> None:
@@ -200,6 +255,9 @@ def add_functional(result, hw: HardwareConfig, workload: Workload, rng: np.rando
     frame = frame.set_index("layer")
     for col in COLUMNS[1:]:
         result.layers[col] = result.layers["layer"].map(frame[col]).astype(float)
+    for col in TEXT_COLUMNS:
+        if col in frame:
+            result.layers[col] = result.layers["layer"].map(frame[col])
     result.summary.update({
         "functional_vectors": int(vectors),
         "functional_max_abs_error": float(frame["max_abs_error"].max()) if len(frame) else 0.0,
@@ -321,14 +379,14 @@ def _patches(layer: Layer, fmap: np.ndarray, pick: np.ndarray) -> np.ndarray:
 # --- the datapath ----------------------------------------------------------------------------
 
 def _compare(hw: HardwareConfig, x: np.ndarray, w: np.ndarray, in_bits: int, w_bits: int,
-             faults: np.random.Generator | None = None) -> dict:
+             faults: np.random.Generator | None = None, conversion=None) -> dict:
     signed_in = bool(x.size and x.min() < 0)
     err_sq = ref_sq = 0.0
     max_err = 0.0
     zero = reads = flips = 0
     for xg, wg in zip(x, w):
         if hw.compute.type == "crossbar":
-            y, stats, n_flip = _crossbar(hw, xg, wg, in_bits, w_bits, signed_in, faults)
+            y, stats, n_flip = _crossbar(hw, xg, wg, in_bits, w_bits, signed_in, faults, conversion)
             zero, reads, flips = zero + stats.skippable_reads, reads + stats.reads, flips + n_flip
             if stats.exact and not n_flip:  # every column converted losslessly: y is x @ w, error 0
                 ref = y.ravel()
@@ -357,13 +415,15 @@ def _compare(hw: HardwareConfig, x: np.ndarray, w: np.ndarray, in_bits: int, w_b
     }
 
 
-def _crossbar(hw, x, w, in_bits, w_bits, signed_in, faults=None):
-    """(y, stats, flipped cell bits) for one group."""
+def _crossbar(hw, x, w, in_bits, w_bits, signed_in, faults=None, conversion=None):
+    """(y, stats, flipped cell bits) for one group; `conversion` as `converter` gives it."""
     ima = hw.compute.tile.ima
     xbar = ima.crossbar
+    adc_bits, full_scale, encoding = conversion or (ima.adc.bits + int(ima.adc.flip_encoding), None,
+                                                    xbar.weight_encoding)
     kw = dict(input_bits=in_bits, weight_bits=w_bits, dac_bits=ima.dac.bits, cell_bits=xbar.cell_bits,
-              rows=xbar.rows, cols=xbar.cols, adc_bits=ima.adc.bits + int(ima.adc.flip_encoding),
-              input_signed=signed_in, weight_signed=True, weight_encoding=xbar.weight_encoding)
+              rows=xbar.rows, cols=xbar.cols, adc_bits=adc_bits, full_scale=full_scale,
+              input_signed=signed_in, weight_signed=True, weight_encoding=encoding)
     if faults is None or not xbar.reliability_faults:  # the fault-free path, unchanged
         return (*crossbar_mvm(x, w, return_stats=True, **kw), 0)
     spec = CrossbarSpec(**kw)

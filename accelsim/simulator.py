@@ -15,7 +15,7 @@ from accelsim.energy import area_by_component, energy_table, price
 from accelsim.engine.context import SimContext
 from accelsim.stats.result import Result
 from accelsim.workload import Workload, load_workload
-from accelsim.workload.compression.effect import workload_stats
+from accelsim.workload.compression.effect import workload_compression, workload_stats
 
 def simulate(
     hardware: str | Path | Mapping[str, Any] | HardwareConfig,
@@ -57,8 +57,10 @@ def simulate(
     # load -> compress -> measure data -> map -> run -> price -> result.
     hw = _load(hardware, fidelity)
     wl = load_workload(workload)
-    stats = workload_stats(wl, hw, seed, cache)
-    data = measure(hw, wl, seed, functional or tensors is not None, tensors, functional_vectors)
+    functional = functional or tensors is not None
+    # functional mode runs the compressed weights themselves, so it keeps them (same stats either way)
+    stats, compressed = workload_compression(wl, hw, seed) if functional else (workload_stats(wl, hw, seed, cache), None)
+    data = measure(hw, wl, seed, functional, tensors, functional_vectors, stats, compressed)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
     plans = chip.map(wl, stats, data.skip)
@@ -82,8 +84,10 @@ class Measured:
     pruning: pd.DataFrame | None = None   # activation pruning's shares and error, when the chip prunes
 
 
-def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tensors, vectors: int) -> Measured:
-    """The data pass, entered once: the functional datapath when asked for, else (on a
+def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tensors, vectors: int,
+            stats=None, compressed=None) -> Measured:
+    """The data pass, entered once: the functional datapath when asked for (on the compressed
+    weights and per-layer ADC resolution the mapping uses: `stats`, `compressed`), else (on a
     zero-slice-skipping crossbar chip) the same input draws without the datapath. It has its
     own stream derived from the seed, so timing draws are unchanged."""
     skipping = hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping
@@ -94,7 +98,8 @@ def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tenso
     from accelsim.functional import input_slices, run_functional
 
     rng = np.random.default_rng([seed, 1])
-    frame = run_functional(hw, wl, rng, tensors, vectors) if functional else input_slices(hw, wl, rng, tensors, vectors)
+    frame = run_functional(hw, wl, rng, tensors, vectors, stats, compressed) if functional \
+        else input_slices(hw, wl, rng, tensors, vectors)
     skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
     pruning = frame[["layer", "pruned_slice_fraction", "activation_rel_error"]] \
         if skipping and hw.compute.activation_prune_ones else None

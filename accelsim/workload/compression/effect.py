@@ -33,6 +33,32 @@ def workload_stats(workload: Workload, hw, seed: int, cache: bool = True) -> lis
     return list(_stats(workload.layers, workload.path, geometry, seed, cache))
 
 
+def workload_compression(workload: Workload, hw, seed: int) -> tuple[list, list]:
+    """(per layer HardwareStats, per layer CompressionResult or None): the statistics
+    `workload_stats` gives, together with the compressed weights they measure, for the functional
+    pass. Same draws in the same order as `_stats` (so the same stats, bit for bit), without the
+    disk cache, which keeps statistics only. A baked `compressed` layer has stats and no weights."""
+    if not any(layer.compression for layer in workload.layers):
+        n = len(workload.layers)
+        return [None] * n, [None] * n
+    geometry = None
+    if hw.compute.type == "crossbar":
+        xbar = hw.compute.tile.ima.crossbar
+        geometry = Geometry(xbar.rows, xbar.cols, xbar.cell_bits)
+    rng = np.random.default_rng([seed, 2])
+    stats, results = [], []
+    for i, layer in enumerate(workload.layers):
+        baked = compressed_stats(layer) if layer.compression else None
+        if baked is not None or not layer.compression or not layer.has_weights:
+            stats.append(baked)
+            results.append(None)
+            continue
+        result = compress_layer(layer, None, geometry, rng, workload.path, f"layers[{i}] ({layer.name})")
+        stats.append(result.hw if result is not None else None)
+        results.append(result)
+    return stats, results
+
+
 @lru_cache(maxsize=16)
 def _stats(layers: tuple[Layer, ...], path: str | None, geometry: Geometry | None, seed: int,
            cache: bool = True) -> tuple:
