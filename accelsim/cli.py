@@ -84,13 +84,19 @@ def cmd_run(args) -> int:
         print()
         print(result.summary_text())
         if "rmse" in result.layers:
-            cols = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction"]
+            cols = ["layer", "functional_datapath", "functional_vectors", "max_abs_error", "rmse", "snr_db",
+                    "zero_slice_fraction"]
             if result.layers.get("injected_bit_flips", 0).sum():
                 cols.append("injected_bit_flips")
+            reference = result.layers["functional_datapath"] == "reference"
             table = result.layers.loc[result.layers["rmse"].notna(), cols].astype({"functional_vectors": int})
             print("\nfunctional: sampled vectors against exact integer math")
-            print(table.rename(columns={"functional_vectors": "vectors"}).to_string(
+            print(table.rename(columns={"functional_vectors": "vectors", "functional_datapath": "datapath"}).to_string(
                 index=False, float_format=lambda v: f"{v:.4g}"))
+            if reference.any():
+                names = result.layers.loc[reference, "layer"].tolist()
+                print(f"not bit-modelled (reference precision, no error): {len(names)} pooling/vector layers "
+                      f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})")
     if args.output:
         native = tuple(f for f in formats if f != "scalesim")
         written = list(result.write(args.output, native)) if native else []

@@ -14,6 +14,10 @@ compared with the exact integer product:
   quantised to the datapath's bits when the codes are not linear); with `adc_resolution:
   column_sums` a layer converts at the mapping's `adc_bits` with an LSB of one column unit, on
   the layout's sign-magnitude cell model (differential columns) -- `converter`.
+- matmul layers (two activations): on crossbar cells through the same kernel (the second
+  operand drawn like signed weights at the activations' bits, no retention faults: just
+  written), on the digital matmul unit as exact integer MACs, or on a systolic chip's PEs.
+  Pooling and vector layers get a row with datapath `reference` and no errors: not bit-modelled.
 - systolic chips: `kernels.int_matmul` through a 32-bit wrapping accumulator
   (`SYSTOLIC_ACC_BITS`; the config has no accumulator field) -- exact unless it overflows.
 
@@ -77,7 +81,9 @@ DEFAULT_VECTORS = 256
 SYSTOLIC_ACC_BITS = 32
 COLUMNS = ["layer", "functional_vectors", "max_abs_error", "rmse", "snr_db", "zero_slice_fraction",
            "injected_bit_flips", "pruned_slice_fraction", "activation_rel_error"]
-TEXT_COLUMNS = ["functional_weights"]   # synthetic, tensors or compressed: which weights were run
+# functional_weights: synthetic, tensors, compressed or dynamic (a matmul's second operand);
+# functional_datapath: crossbar, matmul_unit, systolic, or reference (not bit-modelled)
+TEXT_COLUMNS = ["functional_weights", "functional_datapath"]
 
 
 def run_functional(
@@ -89,8 +95,10 @@ def run_functional(
     stats: Sequence | None = None,
     compressed: Sequence | None = None,
 ) -> pd.DataFrame:
-    """One row per compute layer (pools skipped): errors against exact integer math and
-    the zero-slice fraction. See the module doc for tensors and the synthetic draw.
+    """One row per layer: errors against exact integer math and the zero-slice fraction of
+    every matrix product (weights or, for a matmul, two activations); pooling and vector layers
+    get a row with datapath `reference` and no errors (not bit-modelled). See the module doc
+    for tensors and the synthetic draw.
     `stats` / `compressed`: per layer, the compression HardwareStats the mapping uses and the
     CompressionResult they measure (`compression.effect.workload_compression`); a layer with a
     result runs its compressed weights, and its ADC converts at the resolution the mapping gives it."""
@@ -100,7 +108,9 @@ def run_functional(
     root = int(rng.integers(1 << 62))
     rows = []
     for i, layer in enumerate(workload.layers):
-        if not layer.has_weights:  # pooling, vector ops and matmuls of two activations
+        if layer.is_pool or layer.is_vector:   # in reference precision: no datapath error modelled
+            rows.append({"layer": layer.name, "functional_vectors": 0, "injected_bit_flips": 0,
+                         "functional_datapath": "reference"})
             continue
         in_bits, w_bits = _precision(layer, hw)
         _require_tensors(layer, int(vectors), source if tensors is not None else workload.path)
@@ -110,10 +120,11 @@ def run_functional(
         result = compressed[i] if compressed is not None else None
         if given_w is None and result is not None:
             w, origin = _compressed_weights(layer, result, w_bits, workload.path), "compressed"
-        else:
+        else:   # a matmul's second operand (an activation) is drawn like signed weights at its bits
             w = _weights(layer, given_w, w_bits, np.random.default_rng([root, i, 0]), source)
-            origin = "synthetic" if given_w is None else "tensors"
+            origin = "tensors" if given_w is not None else "dynamic" if layer.dynamic else "synthetic"
         conversion = converter(hw, layer, stats[i] if stats is not None else None)
+        datapath = _datapath(hw, layer)
         x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
                     np.random.default_rng([root, i, 1]), source)
         pruning = {"pruned_slice_fraction": 0.0, "activation_rel_error": 0.0}
@@ -121,12 +132,21 @@ def run_functional(
             x, counts = prune_activations(hw, x, in_bits)
             pruning = {k: counts[k] for k in pruning}
         try:
-            faults = np.random.default_rng([root, i, 2])  # own stream: other draws unchanged
-            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits, faults, conversion), **pruning,
-                         "functional_weights": origin})
+            # own stream: other draws unchanged; a matmul's operand was just written (no retention)
+            faults = None if layer.dynamic else np.random.default_rng([root, i, 2])
+            rows.append({"layer": layer.name, **_compare(hw, x, w, in_bits, w_bits, faults, conversion, datapath),
+                         **pruning, "functional_weights": origin, "functional_datapath": datapath})
         except ValueError as exc:  # what the kernels cannot represent, e.g. > 16-bit operands
             raise InputError(f"functional mode: {exc}", source, f"layer {layer.name!r}") from None
     return pd.DataFrame(rows, columns=COLUMNS + TEXT_COLUMNS)
+
+
+def _datapath(hw: HardwareConfig, layer: Layer) -> str:
+    """Where a matrix product runs: the crossbars (weights, or a matmul's operand written into
+    cells), the digital matmul unit (a matmul placed there), or a systolic chip's PEs."""
+    if hw.compute.type != "crossbar":
+        return "systolic"
+    return "matmul_unit" if layer.dynamic and not hw.compute.dynamic_on_cells else "crossbar"
 
 
 def converter(hw: HardwareConfig, layer: Layer, stats=None) -> tuple[int, float | None, str] | None:
@@ -249,10 +269,12 @@ def prune_activations(hw: HardwareConfig, x: np.ndarray, in_bits: int) -> tuple[
 def add_functional(result, hw: HardwareConfig, workload: Workload, rng: np.random.Generator,
                    tensors=None, vectors: int = DEFAULT_VECTORS, frame: pd.DataFrame | None = None) -> None:
     """Merge `run_functional`'s columns (or a `frame` it already gave) into `result.layers` by
-    layer name (pools: NaN) and add the worst-layer figures to `result.summary`."""
+    layer name (layers in reference precision: NaN errors) and add the worst-layer figures over
+    the modelled layers to `result.summary`."""
     if frame is None:
         frame = run_functional(hw, workload, rng, tensors, vectors)
     frame = frame.set_index("layer")
+    modelled = frame[frame["functional_datapath"] != "reference"]
     for col in COLUMNS[1:]:
         result.layers[col] = result.layers["layer"].map(frame[col]).astype(float)
     for col in TEXT_COLUMNS:
@@ -260,10 +282,10 @@ def add_functional(result, hw: HardwareConfig, workload: Workload, rng: np.rando
             result.layers[col] = result.layers["layer"].map(frame[col])
     result.summary.update({
         "functional_vectors": int(vectors),
-        "functional_max_abs_error": float(frame["max_abs_error"].max()) if len(frame) else 0.0,
-        "functional_max_rmse": float(frame["rmse"].max()) if len(frame) else 0.0,
+        "functional_max_abs_error": float(modelled["max_abs_error"].max()) if len(modelled) else 0.0,
+        "functional_max_rmse": float(modelled["rmse"].max()) if len(modelled) else 0.0,
         # None (JSON null) when every layer is exact: summary.json stays standard JSON
-        "functional_min_snr_db": _finite(frame["snr_db"].min()) if len(frame) else None,
+        "functional_min_snr_db": _finite(modelled["snr_db"].min()) if len(modelled) else None,
     })
 
 
@@ -295,7 +317,7 @@ def _load_tensors(tensors, workload: Workload) -> tuple[str, dict[str, np.ndarra
             raise InputError(f"not a readable .npz file ({exc})", source) from None
     else:
         source, given = "tensors", {str(k): np.asarray(v) for k, v in tensors.items()}
-    names = {layer.name for layer in workload.layers if layer.has_weights}
+    names = {layer.name for layer in workload.layers if layer.has_weights or layer.dynamic}
     for key in given:
         name, _, kind = key.rpartition(".")
         if name not in names or kind not in ("weight", "input"):
@@ -379,13 +401,16 @@ def _patches(layer: Layer, fmap: np.ndarray, pick: np.ndarray) -> np.ndarray:
 # --- the datapath ----------------------------------------------------------------------------
 
 def _compare(hw: HardwareConfig, x: np.ndarray, w: np.ndarray, in_bits: int, w_bits: int,
-             faults: np.random.Generator | None = None, conversion=None) -> dict:
+             faults: np.random.Generator | None = None, conversion=None, datapath: str | None = None) -> dict:
     signed_in = bool(x.size and x.min() < 0)
+    datapath = datapath or ("crossbar" if hw.compute.type == "crossbar" else "systolic")
     err_sq = ref_sq = 0.0
     max_err = 0.0
     zero = reads = flips = 0
     for xg, wg in zip(x, w):
-        if hw.compute.type == "crossbar":
+        if datapath == "matmul_unit":  # digital integer MACs; the unit declares no accumulator width
+            y = exact_matmul(xg, wg)
+        elif datapath == "crossbar":
             y, stats, n_flip = _crossbar(hw, xg, wg, in_bits, w_bits, signed_in, faults, conversion)
             zero, reads, flips = zero + stats.skippable_reads, reads + stats.reads, flips + n_flip
             if stats.exact and not n_flip:  # every column converted losslessly: y is x @ w, error 0

@@ -32,7 +32,11 @@ def _gemm_workload(tmp_yaml, m=4, k=3, n=2, act_bits=2, weight_bits=4):
 
 def test_lossless_crossbar_is_exact_bit_for_bit():
     frame = run_functional(load_hardware(ISAAC, ISAAC8), load_workload(LENET), np.random.default_rng(0))
-    assert list(frame["layer"]) == ["conv1", "conv2", "fc1", "fc2", "fc3"]  # pools skipped
+    pools = frame["functional_datapath"] == "reference"   # pools: reported, not bit-modelled
+    assert list(frame.loc[pools, "layer"]) == ["pool1", "pool2"] and frame.loc[pools, "rmse"].isna().all()
+    frame = frame[~pools]
+    assert list(frame["layer"]) == ["conv1", "conv2", "fc1", "fc2", "fc3"]
+    assert (frame["functional_datapath"] == "crossbar").all()
     assert (frame["max_abs_error"] == 0).all() and (frame["rmse"] == 0).all()
     assert np.isinf(frame["snr_db"]).all()
     assert frame["functional_vectors"].tolist() == [256, 100, 1, 1, 1]  # min(256, output pixels)

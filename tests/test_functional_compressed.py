@@ -81,8 +81,8 @@ def test_fixed_resolution_chip_runs_pruned_codes(tmp_yaml):
     stats, results = workload_compression(wl, hw, 0)
     assert converter(hw, wl.layers[0], stats[0]) == (9, None, "offset")   # 8 bits + weight flipping
     frame = run_functional(hw, wl, np.random.default_rng(0), stats=stats, compressed=results)
-    assert frame["functional_weights"].tolist() == ["compressed"] * 3
-    assert (frame["max_abs_error"] == 0).all()   # ISAAC's ADC is lossless
+    assert frame["functional_weights"].fillna("-").tolist() == ["compressed", "-", "compressed", "compressed"]
+    assert (frame["max_abs_error"].dropna() == 0).all() and frame["max_abs_error"].isna().sum() == 1   # lossless
     # the pruned zeros are in the weights that ran: same frame as giving the codes as tensors
     tensors = {f"{l.name}.weight": r.codes for l, r in zip(wl.layers, results) if r is not None}
     again = run_functional(hw, wl, np.random.default_rng(0), tensors=tensors)
