@@ -76,6 +76,7 @@ from accelsim.devices import mtj
 from accelsim.kernels import (CrossbarSpec, crossbar_mvm, crossbar_mvm_levels, exact_matmul, inject_bit_flips,
                               int_matmul, slice_inputs, slice_weights)
 from accelsim.workload import Layer, Workload
+from accelsim.workload.compression.output import NPZ_SEPARATOR
 
 DEFAULT_VECTORS = 256
 SYSTOLIC_ACC_BITS = 32
@@ -104,7 +105,7 @@ def run_functional(
     result runs its compressed weights, and its ADC converts at the resolution the mapping gives it."""
     if isinstance(vectors, bool) or not isinstance(vectors, (int, np.integer)) or vectors < 1:
         raise InputError(f"must be a positive integer, got {vectors!r}", "functional_vectors")
-    source, given = _load_tensors(tensors, workload)
+    source, given, baked = _load_tensors(tensors, workload)
     root = int(rng.integers(1 << 62))
     rows = []
     for i, layer in enumerate(workload.layers):
@@ -119,7 +120,15 @@ def run_functional(
         given_w = given.get(f"{layer.name}.weight")
         result = compressed[i] if compressed is not None else None
         if given_w is None and result is not None:
-            w, origin = _compressed_weights(layer, result, w_bits, workload.path), "compressed"
+            w = _compressed_weights(layer, result.codes if result.linear else None, result.weights, w_bits,
+                                    workload.path)
+            origin = "compressed"
+        elif given_w is None and layer.name in baked:   # from the .npz `accelsim compress` wrote
+            w = _compressed_weights(layer, *baked[layer.name], w_bits, source)
+            if w.shape != (layer.groups, *layer.gemm[1:]):
+                raise InputError(f"compressed weights of shape {w.shape}; expected {(layer.groups, *layer.gemm[1:])}",
+                                 source, layer.name)
+            origin = "compressed" if layer.compression else "tensors"
         else:   # a matmul's second operand (an activation) is drawn like signed weights at its bits
             w = _weights(layer, given_w, w_bits, np.random.default_rng([root, i, 0]), source)
             origin = "tensors" if given_w is not None else "dynamic" if layer.dynamic else "synthetic"
@@ -169,18 +178,20 @@ def converter(hw: HardwareConfig, layer: Layer, stats=None) -> tuple[int, float 
     return ima.adc.bits + flip, None, ima.crossbar.weight_encoding
 
 
-def _compressed_weights(layer: Layer, result, bits: int, source) -> np.ndarray:
+def _compressed_weights(layer: Layer, codes, weights, bits: int, source) -> np.ndarray:
     """(groups, Kred, Nout) integers of a compressed layer at the datapath's `bits`: its integer
-    codes when they are linear (weights == codes * scale: the bit planes the crossbar stores),
-    else its weights quantised symmetrically to `bits` (max |w| -> 2^(bits-1) - 1; zeros stay 0)."""
+    `codes` when they are linear (weights == codes * scale: the bit planes the crossbar stores;
+    None otherwise), else its `weights` quantised symmetrically to `bits` (max |w| -> 2^(bits-1) - 1;
+    zeros stay 0)."""
     top = (1 << (bits - 1)) - 1
-    if result.linear:
-        codes = np.asarray(result.codes, dtype=np.int64)
-        if codes.size and int(np.abs(codes).max()) > top:
-            raise InputError(f"functional mode: its compressed codes need {result.hw.weight_bits} bits, more than "
+    if codes is not None:
+        codes = np.asarray(codes, dtype=np.int64)
+        peak = int(np.abs(codes).max()) if codes.size else 0
+        if peak > top:
+            raise InputError(f"functional mode: its compressed codes need {peak.bit_length() + 1} bits, more than "
                              f"the datapath's {bits}-bit weights", source, f"layer {layer.name!r}")
         return codes
-    w = np.asarray(result.weights, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
     peak = float(np.abs(w).max()) if w.size else 0.0
     return np.zeros(w.shape, dtype=np.int64) if peak == 0 else np.rint(w / peak * top).astype(np.int64)
 
@@ -209,7 +220,7 @@ def input_slices(hw: HardwareConfig, workload: Workload, rng: np.random.Generato
                  tensors=None, vectors: int = DEFAULT_VECTORS) -> pd.DataFrame:
     """Per compute layer: zero_slice_fraction, pruned_slice_fraction and activation_rel_error
     of the sampled inputs (module doc), from the draws `run_functional` makes."""
-    source, given = _load_tensors(tensors, workload)
+    source, given, _ = _load_tensors(tensors, workload)
     root = int(rng.integers(1 << 62))
     rows = []
     for i, layer in enumerate(workload.layers):
@@ -303,9 +314,12 @@ def _precision(layer: Layer, hw: HardwareConfig) -> tuple[int, int]:
 
 # --- tensors ---------------------------------------------------------------------------------
 
-def _load_tensors(tensors, workload: Workload) -> tuple[str, dict[str, np.ndarray]]:
+def _load_tensors(tensors, workload: Workload) -> tuple[str, dict[str, np.ndarray], dict[str, tuple]]:
+    """(source, {<layer>.weight / <layer>.input: array}, {layer: (linear codes or None, weights)}):
+    the last from an `accelsim compress` .npz (compressed weights under the layer's name, codes
+    and scale under `<layer>::codes` / `<layer>::scale`; its other `::` entries are not needed)."""
     if tensors is None:
-        return "tensors", {}
+        return "tensors", {}, {}
     if isinstance(tensors, (str, Path)):
         source = str(tensors)
         try:
@@ -318,12 +332,29 @@ def _load_tensors(tensors, workload: Workload) -> tuple[str, dict[str, np.ndarra
     else:
         source, given = "tensors", {str(k): np.asarray(v) for k, v in tensors.items()}
     names = {layer.name for layer in workload.layers if layer.has_weights or layer.dynamic}
+    stored = {layer.name for layer in workload.layers if layer.has_weights}
+    parts: dict[str, dict[str, np.ndarray]] = {}
+    for key in list(given):
+        name, sep, part = key.partition(NPZ_SEPARATOR)
+        if (sep or key in names) and name in stored:
+            parts.setdefault(name, {})[part if sep else "weights"] = given.pop(key)
     for key in given:
         name, _, kind = key.rpartition(".")
         if name not in names or kind not in ("weight", "input"):
             raise InputError("expected <layer>.weight or <layer>.input for a compute layer of "
                              f"workload {workload.name!r}", source, key)
-    return source, given
+    baked = {}
+    for name, got in parts.items():
+        linear = "codes" in got and "scale" in got
+        if not linear and "weights" not in got:
+            raise InputError("compressed entries without the layer's weights or codes and scale", source,
+                             f"{name}{NPZ_SEPARATOR}...")
+        codes = _integers(got["codes"], 32, True, source, f"{name}{NPZ_SEPARATOR}codes") if linear else None
+        weights = None if linear else np.asarray(got["weights"], dtype=np.float64)
+        if weights is not None and not np.all(np.isfinite(weights)):
+            raise InputError("compressed weights must be finite", source, name)
+        baked[name] = (codes, weights)
+    return source, given, baked
 
 
 def _integers(arr: np.ndarray, bits: int, signed: bool, source: str, key: str) -> np.ndarray:

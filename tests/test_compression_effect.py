@@ -99,6 +99,7 @@ def test_zero_slices_without_the_datapath_equal_the_functional_measure():
     hw = _hw("era_bs.yaml")
     wl = accelsim.load_workload(ROOT / "workloads" / "lenet5.yaml")
     full = run_functional(hw, wl, np.random.default_rng([3, 1]), vectors=64).set_index("layer")["zero_slice_fraction"]
+    full = full.dropna()   # pools: reported, not bit-modelled
     cheap = zero_slice_fractions(hw, wl, np.random.default_rng([3, 1]), vectors=64)
     assert cheap == pytest.approx(full.to_dict(), abs=0)
     # and a skipping run is timed the same with or without the functional columns

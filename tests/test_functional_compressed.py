@@ -11,6 +11,7 @@ from accelsim.functional import converter, run_functional
 from accelsim.kernels import crossbar_mvm
 from accelsim.simulator import simulate
 from accelsim.workload.compression.effect import workload_compression, workload_stats
+from accelsim.workload.compression.spec import compressed_stats
 from tests import naive
 from tests.conftest import ROOT
 
@@ -100,3 +101,29 @@ def test_codes_wider_than_the_datapath_are_refused(tmp_yaml):
     narrow = load_hardware(ROOT / "hwconfigs" / "isaac.yaml", {"compute.weight_bits": 4})
     with pytest.raises(InputError, match="compressed codes need 8 bits"):
         run_functional(narrow, wl, np.random.default_rng(0), stats=stats, compressed=results)
+
+
+def test_accelsim_compress_output_runs_with_its_npz(tmp_yaml, tmp_path):
+    from accelsim.cli import main
+
+    out = tmp_path / "tinyc_c"
+    assert main(["compress", str(_workload(tmp_yaml)), "-o", str(out), "--geometry", "128,128,1", "-q"]) == 0
+    baked = load_workload(out.with_suffix(".yaml"))
+    hw = load_hardware(ERA)
+    npz = out.with_suffix(".npz")
+    stats = [compressed_stats(layer) if layer.compression else None for layer in baked.layers]
+    frame = run_functional(hw, baked, np.random.default_rng(0), tensors=npz, stats=stats).set_index("layer")
+    assert frame.loc[["c1", "c2", "fc"], "functional_weights"].tolist() == ["compressed"] * 3
+    # the same as giving the codes as <layer>.weight
+    with np.load(npz) as data:
+        codes = {f"{n}.weight": data[f"{n}::codes"] for n in ("c1", "c2", "fc")}
+    again = run_functional(hw, baked, np.random.default_rng(0), tensors=codes, stats=stats).set_index("layer")
+    cols = ["max_abs_error", "rmse", "zero_slice_fraction"]
+    assert frame.loc[["c1", "c2", "fc"], cols].equals(again.loc[["c1", "c2", "fc"], cols])
+    # simulate hands the baked stats over: the mapped 6-bit ADC resolves every capped column sum
+    result = accelsim_run(ERA, out.with_suffix(".yaml"), npz)
+    assert (result.layers.set_index("layer").loc[["c1", "c2", "fc"], "max_abs_error"] == 0).all()
+
+
+def accelsim_run(hw, wl, npz):
+    return simulate(hw, wl, tensors=npz, cache=False)
