@@ -170,7 +170,8 @@ def converter(hw: HardwareConfig, layer: Layer, stats=None) -> tuple[int, float 
         return None
     ima = hw.compute.tile.ima
     flip = int(ima.adc.flip_encoding)
-    if hw.compute.adc_resolution == "column_sums" and stats is not None and stats.max_column_sum is not None:
+    column_sums = hw.compute.adc_resolution == "column_sums"
+    if column_sums and stats is not None and stats.packing(capped=True)[3] is not None:   # what the mapping reads
         from accelsim.workload.mapping.crossbar import map_crossbar
 
         bits = map_crossbar(layer, hw, stats).adc_bits + flip
