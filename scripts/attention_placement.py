@@ -7,8 +7,10 @@ operand (K^T, V) must be written into the crossbars first, every inference.
 Prints, per placement, the two attention matmuls' write and compute time, their write and other
 energy, and how many inferences the cells survive; writes docs/img/attention_placement.png.
 Every number comes from the shipped configs (cited in them); the overrides are stated here:
-ISAAC runs at the layer's 8 bits (precision: layer) so all three compute the same products;
-the digital unit is 1,024 MACs/cycle (a 32 x 32 array) at the default 0.23 pJ/MAC (45 nm).
+ISAAC runs at the layer's 8 bits (precision: layer) so all compute the same products; on cells
+the operand gets the copies that repay their write in time (the default), or one copy
+(replicate_dynamic: false, the least write energy); the digital unit is 1,024 MACs/cycle (a
+32 x 32 array) at the default 0.23 pJ/MAC (45 nm).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ATTENTION = ("l0.qk", "l0.av")
 PLACEMENTS = [
     ("ISAAC ReRAM cells", "isaac", {"compute.precision": "layer"}),
+    ("ISAAC, one copy", "isaac", {"compute.precision": "layer", "compute.replicate_dynamic": False}),
     ("STT-MRAM cells", "mram_crossbar", {}),
     ("digital unit (ISAAC)", "isaac", {"compute.precision": "layer",
                                         "compute.matmul_unit": {"macs_per_cycle": 1024}}),
@@ -52,7 +55,7 @@ def measure() -> list[dict]:
             "write_us": float(att["program_cycles"].sum() * us),
             "compute_us": float((att["compute_cycles"] - att["program_cycles"]).sum() * us),
             "write_nj": write_pj / 1e3, "other_nj": (float(att["energy_pj"].sum()) - write_pj) / 1e3,
-            "cell_writes": int(att["cell_writes"].sum()),
+            "cell_writes": int(att["cell_writes"].sum()), "copies": int(att["replicas"].max()),
             "lifetime": r.summary["endurance_inferences"],
             "layer_us": float(r.summary["seconds"] * 1e6),
         })
@@ -65,8 +68,14 @@ def plot(rows: list[dict], out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax_t, ax_e) = plt.subplots(1, 2, figsize=(10, 4.2))
-    labels = [r["placement"] for r in rows]
+    fig, (ax_t, ax_e) = plt.subplots(1, 2, figsize=(12, 4.8))
+    def label(r):
+        if r["lifetime"] is None:
+            return f"{r['placement']}\nno cell wear"
+        copies = f"{r['copies']} cop{'y' if r['copies'] == 1 else 'ies'}"
+        return f"{r['placement']}\n{copies}, wears out\nafter {r['lifetime']:.0e} inferences"
+
+    labels = [label(r) for r in rows]
     x = range(len(rows))
     for ax, (low, high, unit, title) in (
             (ax_t, ("write_us", "compute_us", "us", "Q.K^T + scores.V time")),
@@ -74,18 +83,15 @@ def plot(rows: list[dict], out: Path) -> None:
         ax.bar(x, [r[low] for r in rows], color="#c44e52", label="writing the operand into cells")
         ax.bar(x, [r[high] for r in rows], bottom=[r[low] for r in rows], color="#4c72b0", label="computing")
         ax.margins(y=0.15)
-        ax.set_xticks(list(x), labels, fontsize=8)
+        ax.set_xticks(list(x), labels, fontsize=7)
         ax.set_ylabel(unit)
         ax.set_title(title, fontsize=10)
         for i, r in enumerate(rows):
             ax.text(i, r[low] + r[high], f"{r[low] + r[high]:.3g}", ha="center", va="bottom", fontsize=8)
-    for i, r in enumerate(rows):
-        life = "no cell wear" if r["lifetime"] is None else f"wears out after {r['lifetime']:.0e} inferences"
-        ax_t.text(i, 0, life, ha="center", va="bottom", fontsize=7, rotation=90, color="white")
     handles, names = ax_t.get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=2, fontsize=8)
     fig.suptitle("Attention of one BERT-base layer (seq 128, 8-bit): where the dynamic operand goes", fontsize=11)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
 
@@ -95,12 +101,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "img" / "attention_placement.png")
     args = parser.parse_args()
     rows = measure()
-    print(f"{'placement':<22}{'runs on':<13}{'write us':>10}{'compute us':>11}{'write nJ':>10}{'other nJ':>10}"
-          f"{'cell writes':>13}{'lifetime (inferences)':>23}")
+    print(f"{'placement':<22}{'runs on':<13}{'copies':>7}{'write us':>10}{'compute us':>11}{'write nJ':>10}"
+          f"{'other nJ':>10}{'cell writes':>13}{'lifetime (inferences)':>23}{'layer us':>10}")
     for r in rows:
         life = "-" if r["lifetime"] is None else f"{r['lifetime']:.0e}"
-        print(f"{r['placement']:<22}{r['unit']:<13}{r['write_us']:>10.3f}{r['compute_us']:>11.3f}"
-              f"{r['write_nj']:>10.1f}{r['other_nj']:>10.1f}{r['cell_writes']:>13,}{life:>23}")
+        print(f"{r['placement']:<22}{r['unit']:<13}{r['copies']:>7}{r['write_us']:>10.3f}{r['compute_us']:>11.3f}"
+              f"{r['write_nj']:>10.1f}{r['other_nj']:>10.1f}{r['cell_writes']:>13,}{life:>23}{r['layer_us']:>10.1f}")
     plot(rows, args.out)
     print(f"wrote {args.out}")
     return 0

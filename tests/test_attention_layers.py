@@ -141,3 +141,77 @@ def test_crossbar_vector_unit_counts_ops():
 def test_matmul_unit_placement_needs_the_unit():
     with pytest.raises(ConfigError, match="matmul_unit"):
         accelsim.load_hardware(HW / "isaac.yaml", {"compute.matmul_placement": "matmul_unit"})
+
+
+LONG = [  # 256 queries against 64 keys in 4 heads: many input vectors per written operand
+    {"name": "q", "type": "linear", "in_features": 64, "out_features": 64, "batch": 256},
+    {"name": "qk", "type": "matmul", "M": 256, "K": 16, "N": 64, "groups": 4},
+]
+
+
+def _qk_plan(hw_config, layers):
+    from accelsim.workload.mapping.crossbar import map_crossbar
+
+    wl = workload(layers)
+    return map_crossbar(wl.layers[1], hw_config)
+
+
+def test_a_dynamic_operand_is_copied_while_a_copy_repays_its_write():
+    """Each copy of K is written every inference. On ISAAC a copy saves far more compute than its
+    write adds; what the allocator weighed is what the simulation charges (the write, then the
+    vectors at the copies' pace), and every copy's cells are counted."""
+    from accelsim.workload.mapping.dynamic import rewritten_time
+
+    hw = accelsim.load_hardware(HW / "isaac.yaml")
+    rows = accelsim.simulate(hw, workload(LONG)).layers.set_index("layer")
+    qk, plan = rows.loc["qk"], _qk_plan(hw, LONG)
+    copies = qk["replicas"]
+    assert 1 < copies and rewritten_time(plan, hw, copies) < rewritten_time(plan, hw, 1) / 4
+    assert qk["cell_writes"] == 4 * 16 * 64 * 8 * copies  # 16-bit operand in 8 two-bit cells
+    assert qk["compute_cycles"] == pytest.approx(float(rewritten_time(plan, hw, copies)), abs=plan.read_cycles + 2)
+    # one copy on request: the least write energy, at the price of time
+    one = accelsim.load_hardware(hw, {"compute.replicate_dynamic": False})
+    single = accelsim.simulate(one, workload(LONG)).layers.set_index("layer")
+    assert single.loc["qk", "replicas"] == 1 and single.loc["q", "replicas"] >= rows.loc["q", "replicas"]
+    assert single.loc["qk", "cell_writes"] == qk["cell_writes"] / copies
+    assert single.loc["qk", "energy_pj"] < qk["energy_pj"] and single.loc["qk", "cycles"] > qk["cycles"]
+
+
+def test_a_copy_that_does_not_repay_its_write_is_not_made():
+    """Two queries against a K carried over a 1-bit tile bus: a second copy would halve the reads
+    (3,840 -> 1,920 cycles) but double the carry (4,096 -> 8,192): it is not made."""
+    from accelsim.workload.mapping.dynamic import rewritten_time
+
+    layers = [{"name": "q", "type": "linear", "in_features": 16, "out_features": 16, "batch": 2},
+              {"name": "qk", "type": "matmul", "M": 2, "K": 16, "N": 16, "groups": 1}]
+    hw = accelsim.load_hardware(HW / "isaac.yaml", {"compute.tile.buffer.bus_bits": 1})
+    rows = accelsim.simulate(hw, workload(layers)).layers.set_index("layer")
+    plan = _qk_plan(hw, layers)
+    assert rewritten_time(plan, hw, 2) > rewritten_time(plan, hw, 1) == 4096 + 3840
+    assert rows.loc["qk", "replicas"] == 1 and rows.loc["q", "replicas"] == 2  # a static copy costs no write
+
+
+def test_time_multiplexed_layers_write_every_copy_and_take_only_copies_that_repay():
+    """Every copy of a time-multiplexed layer is written before it runs (its cell writes count each
+    copy), and a layer takes no more copies than it has input vectors (a decode step's one token)."""
+    small = accelsim.load_hardware(HW / "mram_crossbar.yaml", {"compute.tiles": 8,  # 768 crossbars
+                                                               "compute.allow_reprogramming": True})
+    layers = [{"name": "fc1", "type": "linear", "in_features": 512, "out_features": 512, "batch": 1},
+              {"name": "fc2", "type": "linear", "in_features": 512, "out_features": 512, "batch": 64},
+              {"name": "fc3", "type": "linear", "in_features": 2048, "out_features": 2048, "batch": 64}]
+    unrelated = parse_native_dict({"name": "t", "chain": False, "layers": layers}, "t.yaml")
+    r = accelsim.simulate(small, unrelated)
+    assert r.summary["time_multiplexed"]
+    rows = r.layers.set_index("layer")
+    cells = 8  # 8-bit weights in 1-bit cells
+    assert rows.loc["fc1", "replicas"] == 1 and rows.loc["fc2", "replicas"] > 1 and rows.loc["fc3", "replicas"] == 1
+    from accelsim.workload.mapping.crossbar import map_crossbar
+    from accelsim.workload.mapping.dynamic import rewritten_time
+
+    plan = map_crossbar(unrelated.layers[1], small)  # 128 crossbars: up to 6 copies
+    times = {c: rewritten_time(plan, small, c) for c in range(1, 7)}
+    assert rows.loc["fc2", "replicas"] == min(times, key=times.get)
+    for name, k in (("fc1", 512), ("fc2", 512), ("fc3", 2048)):
+        assert rows.loc[name, "cell_writes"] == k * k * cells * rows.loc[name, "replicas"]
+    writes = r.components.query("component == 'crossbar' and stat == 'cell_writes'")["value"].sum()
+    assert writes == rows["cell_writes"].sum()

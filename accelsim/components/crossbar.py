@@ -23,6 +23,7 @@ from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
 from accelsim.workload.mapping.allocate import Allocation, allocate
 from accelsim.workload.mapping.crossbar import CrossbarLayerPlan, map_crossbar
+from accelsim.workload.mapping.dynamic import rewrite_cycles
 
 # per-vector action -> (component, statistic)
 ACTIONS = {
@@ -63,7 +64,7 @@ class LayerUnit(Component):
 
     STATS = (
         Stat("busy_cycles", "cycles", "cycles computing"),
-        Stat("program_cycles", "cycles", "cycles rewriting crossbars (time-multiplexing)"),
+        Stat("program_cycles", "cycles", "cycles writing crossbars (a dynamic operand; time-multiplexing)"),
         Stat("vectors", "vectors", "input vectors processed"),
         Stat("macs", "MAC", "multiply-accumulates"),
         Stat("stall_input", "cycles", "cycles waiting for input rows"),
@@ -100,22 +101,14 @@ class LayerUnit(Component):
             rate = bus / per_vector
         self.server = Link(ctx.env, f"unit{index}", rate, latency)
         self.program_cycles = self.cell_writes = self.weight_load_bytes = 0
-        xbar = hw.compute.tile.ima.crossbar
-        if plan.unit == "crossbars" and plan.layer.dynamic:
-            # the dynamic operand is written into the cells before use, every inference: each
-            # crossbar programs its used rows one at a time (all crossbars at once), after the
-            # operand's bytes have crossed the tiles' buses
+        if plan.unit == "crossbars" and (plan.layer.dynamic or alloc.reprogram):
+            # the dynamic operand is written into the cells before use, every inference, and so
+            # is every time-multiplexed layer: every copy (mapping/dynamic.py, rewrite_cycles)
             copies = alloc.replicas[index]
-            rows = min(plan.layer.gemm[1], xbar.rows)
-            write = passes * rows * ctx.cycles(xbar.write_latency_ns)
-            carry = math.ceil(plan.layer.weight_count * -(-plan.input_bits // 8) * copies / bus)
-            self.program_cycles = max(write, carry)
+            self.program_cycles = rewrite_cycles(plan, hw, copies, alloc.tiles[index], passes)
             self.cell_writes = plan.layer.weight_count * plan.cells_per_weight * copies
-        elif alloc.reprogram and plan.unit == "crossbars":
-            self.program_cycles = passes * xbar.rows * ctx.cycles(xbar.write_latency_ns)
-            self.cell_writes = plan.layer.weight_count * plan.cells_per_weight
-            # the weights come from off chip before they can be written (once; copies are on-chip)
-            self.weight_load_bytes = plan.layer.weight_count * -(-plan.weight_bits // 8)
+            if not plan.layer.dynamic:  # the weights come from off chip first (once; the copies are on chip)
+                self.weight_load_bytes = plan.layer.weight_count * -(-plan.weight_bits // 8)
         self.start = self.end = 0
         self.done = ctx.env.event()
         self.offchip: Link | None = None  # set by the chip: the KV cache crosses it

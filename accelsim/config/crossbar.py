@@ -217,6 +217,9 @@ class CrossbarChip(Model):
     compressed_mapping: bool = Field(
         default=False, description="map only occupied crossbar rows and bit-columns (PIM-Prune / ERA-BS)")
     replicate: bool = Field(default=True, description="replicate layers' weights to balance the pipeline (ISAAC)")
+    replicate_dynamic: bool = Field(
+        default=True, description="a matmul on cells gets copies of its dynamic operand (each written every "
+        "inference) while a copy saves more time than writing it adds; false: one copy, the least write energy")
     matmul_unit: MatmulUnit | None = Field(
         default=None, description="digital unit for matmuls of two activations (default: none)")
     matmul_placement: Literal["auto", "cells", "matmul_unit"] = Field(

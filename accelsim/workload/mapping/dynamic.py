@@ -7,11 +7,17 @@ activations on a declared matmul unit. Pure, like the crossbar mapper whose plan
   macs_per_cycle. The right operand is read from the tile buffers once per layer.
 
 Matmuls that stay on the crossbars (no unit, or matmul_placement: cells) are mapped by
-`map_crossbar` like any layer, with their operand written into cells before use
-(components/crossbar.py charges the write).
+`map_crossbar` like any layer, with their operand written into cells before use, every
+inference; time-multiplexed layers are rewritten the same way. `rewrite_cycles` is what that
+write takes (components/crossbar.py charges it, allocate.py weighs it against the compute time
+a copy saves), `rewritten_time` a layer's time with its write.
 """
 
 from __future__ import annotations
+
+import math
+
+import numpy as np
 
 from accelsim.config.schema import HardwareConfig
 from accelsim.workload.layers import Layer
@@ -43,3 +49,27 @@ def map_digital(layer: Layer, hw: HardwareConfig, in_bits: int, w_bits: int, pla
         per_vector={"matmul_unit": macs,
                     "tile_buffer_read": g * k * in_bytes + g * k * n * in_bytes / m,  # a row; B once per layer
                     "tile_buffer_write": g * n * in_bytes}, **common)
+
+
+def rewrite_cycles(plan, hw: HardwareConfig, copies, tiles, passes: int = 1):
+    """Cycles to write a layer's operand (or weights) into `copies` copies of its crossbars:
+    each crossbar programs its used rows one at a time, all crossbars at once (`passes` times
+    when the layer is larger than the chip), after the bytes of every copy have crossed the
+    buses of the `tiles` tiles it spans. Works elementwise on arrays of copies and tiles."""
+    xbar, chip = hw.compute.tile.ima.crossbar, hw.compute
+    rows = min(plan.layer.gemm[1], xbar.rows)
+    write = passes * rows * math.ceil(xbar.write_latency_ns * hw.clock_mhz / 1000.0 - 1e-9)
+    bits = plan.layer.weight_count * _ceil(plan.weight_bits, 8) * 8 * np.asarray(copies, dtype=np.int64)
+    carry = -(-bits // (chip.tile.buffer.bus_bits * np.maximum(np.asarray(tiles, dtype=np.int64), 1)))
+    out = np.maximum(write, carry)
+    return int(out) if out.ndim == 0 else out
+
+
+def rewritten_time(plan, hw: HardwareConfig, copies, passes: int = 1):
+    """A rewritten layer's cycles per inference with `copies` copies (an int or an array): the
+    write, then its vectors at the copies' pace; the copies fill whole tiles in order."""
+    copies = np.asarray(copies, dtype=np.int64)
+    per_tile = hw.compute.tile.ima.crossbars * hw.compute.tile.imas
+    tiles = np.minimum(-(-plan.crossbars * copies // per_tile), hw.compute.tiles)
+    compute = plan.vectors * plan.slices * (1 - plan.skip_fraction) * plan.read_cycles * passes / copies
+    return rewrite_cycles(plan, hw, copies, tiles, passes) + compute
