@@ -43,20 +43,24 @@ def timed(argv: list[str]) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (medians are reported)")
+    parser.add_argument("--chips", nargs="+", default=None, help="only these chips (default: all cases)")
     args = parser.parse_args()
     ref = statistics.median(timed([sys.executable, "-c", REFERENCE])[0] for _ in range(args.repeat))
     print(f"reference pure-Python loop (own process): {ref:.2f} s median of {args.repeat}")
-    print(f"\n{'workload':<20}{'chip':<16}{'wall s':>8}{'x ref':>7}{'RSS MB':>8}  target")
+    print(f"\n{'workload':<20}{'chip':<16}{'wall s':>8}{'range':>12}{'x ref':>7}{'RSS MB':>8}  target")
     ok = True
     for workload, hw, extra in CASES:
+        if args.chips and hw not in args.chips:
+            continue
         argv = [sys.executable, "-m", "accelsim", "run", f"hwconfigs/{hw}.yaml", f"workloads/{workload}.yaml",
                 *extra]
         runs = [timed(argv) for _ in range(args.repeat)]
         wall = statistics.median(r[0] for r in runs)
         rss = statistics.median(r[1] for r in runs)
+        spread = f"{min(r[0] for r in runs):.2f}-{max(r[0] for r in runs):.2f}"
         good = wall <= WALL_S and rss <= RSS_MB
         ok &= good
-        print(f"{workload:<20}{hw:<16}{wall:>8.2f}{wall / ref:>7.2f}{rss:>8.0f}  "
+        print(f"{workload:<20}{hw:<16}{wall:>8.2f}{spread:>12}{wall / ref:>7.2f}{rss:>8.0f}  "
               f"{'PASS' if good else 'FAIL'} (<= {WALL_S:g} s, <= {RSS_MB:g} MB)")
     return 0 if ok else 1
 

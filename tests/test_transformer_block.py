@@ -150,3 +150,79 @@ def test_compress_writes_a_decode_step_back_with_its_kv_cache(tmp_path):
         [(l.kind, l.gemm, l.kv_read, l.kv_write) for l in before.layers]
     assert all(l.compression for l in after.layers if l.has_weights)
     assert not any(l.compression for l in after.layers if not l.has_weights)
+
+
+# The five shipped transformers on every chip family in the default suite: each workload at least
+# once, each family (systolic os / ws / is, row-stationary, ReRAM and MRAM crossbars) at least once.
+# The full workload x chip matrix is test_shipped's -m slow set.
+FAMILY_RUNS = [
+    ("bert_base", "pim_prune"),             # ReRAM crossbars, compressed mapping
+    ("vit_b16", "neurosim_reram"),          # ReRAM crossbars
+    ("vit_b16", "eyeriss"),                 # row-stationary PE array
+    ("vit_b16", "scalesim_32x32_os"),       # systolic, output-stationary
+    ("gpt2", "tpu_v1_like"),                # systolic, weight-stationary
+    ("llama2_7b_decode", "scalesim_32x32_is"),  # systolic, input-stationary
+    ("llama2_7b_decode", "isaac"),          # ReRAM crossbars, 16-bit chip precision
+    ("llama2_7b_prefill", "mram_crossbar"),  # STT-MRAM crossbars
+]
+LAYERS = {"bert_base": 12 * 14 + 1, "gpt2": 12 * 14 + 2, "vit_b16": 1 + 12 * 14 + 1 + 1,
+          "llama2_7b_prefill": 32 * 16 + 2, "llama2_7b_decode": 32 * 16 + 2}
+
+
+def _crossbars(hw, layer) -> int:
+    """Crossbars one copy of a layer's weights takes, counted apart from the mapper (dense)."""
+    chip = hw.compute
+    xbar = chip.tile.ima.crossbar
+    bits = (chip.input_bits if layer.dynamic else chip.weight_bits) if chip.precision == "chip" else layer.weight_bits
+    cells = -(-bits // xbar.cell_bits) * (2 if xbar.weight_encoding == "differential" else 1)
+    k, n = layer.R * layer.S * layer.C // layer.groups, layer.K // layer.groups
+    return layer.groups * -(-k // xbar.rows) * -(-n // (xbar.cols // cells)), cells
+
+
+@pytest.mark.parametrize("name, chip", FAMILY_RUNS, ids=[f"{w}-{c}" for w, c in FAMILY_RUNS])
+def test_shipped_transformers_on_every_chip_family(name, chip):
+    from tests.test_shipped import EXPECTED_MACS
+
+    wl = load_workload(ROOT / "workloads" / f"{name}.yaml")
+    hw = accelsim.load_hardware(HW / f"{chip}.yaml")
+    assert len(wl.layers) == LAYERS[name] and wl.macs == EXPECTED_MACS[name]
+    crossbar = hw.compute.type == "crossbar"
+    if crossbar:
+        on_cells = [l for l in wl.layers if l.macs and (l.has_weights or hw.compute.dynamic_on_cells)]
+        need = {l.name: _crossbars(hw, l)[0] for l in on_cells}
+        biggest = max(need, key=need.get)
+        message = (f"the network needs {sum(need.values()):,} crossbars (largest layer {biggest!r}: "
+                   f"{need[biggest]:,}); the chip {chip!r} has {hw.compute.crossbars:,}. Set "
+                   f"compute.allow_reprogramming: true to time-multiplex")
+        with pytest.raises(MappingError) as err:
+            accelsim.simulate(hw, wl)
+        if hw.compute.compressed_mapping:  # pruned mappings need fewer crossbars than the dense count
+            message = message[message.index("; the chip"):]
+        assert message in err.value.message and "\n" not in err.value.message
+        hw = accelsim.load_hardware(hw, {"compute.allow_reprogramming": True})
+    r = accelsim.simulate(hw, wl)
+    rows = r.layers
+    assert len(rows) == LAYERS[name] and list(rows["layer"]) == [l.name for l in wl.layers]
+    assert rows["macs"].sum() == r.summary["macs"] == EXPECTED_MACS[name]
+    comp = r.components.set_index(["component", "stat"])["value"]
+    if not crossbar:
+        assert comp[("pe_array", "macs")] + comp.get(("pe_array", "gated_macs"), 0) == wl.macs
+        assert (rows.loc[rows["type"] == "matmul", "b_operand"] == "activations").all()
+        return
+    # time-multiplexed: every layer on cells is written before it runs, every copy of it, and its
+    # weights come over the off-chip link first; the writes are priced at the cell's energy
+    assert r.summary["time_multiplexed"] and comp[("units", "macs")] == wl.macs
+    xbar = hw.compute.tile.ima.crossbar
+    by_name = {l.name: l for l in wl.layers}
+    cells_rows = rows[rows["unit"] == "crossbars"]
+    assert len(cells_rows) == len(on_cells) and (cells_rows["program_cycles"] > 0).all()
+    for _, row in cells_rows.iterrows():
+        layer = by_name[row["layer"]]
+        cells = _crossbars(hw, layer)[1]
+        assert row["cell_writes"] == layer.weight_count * cells * row["replicas"], row["layer"]
+    writes = comp[("crossbar", "cell_writes")]
+    assert writes == cells_rows["cell_writes"].sum()
+    assert comp[("crossbar", "energy_pj")] >= writes * xbar.write_energy_pj_per_cell
+    weights = sum(l.weight_bytes for l in wl.layers if l.has_weights)
+    assert comp[("offchip", "bytes")] >= weights and rows["stall_weight_load"].sum() > 0
+    assert r.summary["endurance_inferences"] <= xbar.endurance / len(cells_rows)  # all share the cells
