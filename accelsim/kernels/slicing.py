@@ -157,7 +157,12 @@ def slice_weights(w: np.ndarray, spec: CrossbarSpec) -> np.ndarray:
         stored = [w + (1 << (spec.weight_bits - 1))]
     else:
         stored = [w]
-    return np.stack([np.stack([(u >> (s * c)) & mask for s in range(spec.weight_slices)]) for u in stored])
+    out = np.empty((len(stored), spec.weight_slices) + np.shape(w), dtype=np.int64)
+    for side, u in enumerate(stored):   # filled in place: no per-slice temporaries to stack
+        for s in range(spec.weight_slices):
+            np.right_shift(u, s * c, out=out[side, s])
+            out[side, s] &= mask
+    return out
 
 
 __all__ = ["ENCODINGS", "CrossbarSpec", "CrossbarStats", "slice_inputs", "slice_weights"]
