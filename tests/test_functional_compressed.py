@@ -127,3 +127,11 @@ def test_accelsim_compress_output_runs_with_its_npz(tmp_yaml, tmp_path):
 
 def accelsim_run(hw, wl, npz):
     return simulate(hw, wl, tensors=npz, cache=False)
+
+
+def test_compress_entries_without_codes_or_weights_are_one_line(tmp_yaml):
+    from accelsim.errors import InputError
+
+    wl = load_workload(_workload(tmp_yaml))
+    with pytest.raises(InputError, match=r"c1::\.\.\.: compressed entries without"):
+        run_functional(load_hardware(ERA), wl, np.random.default_rng(0), tensors={"c1::scale": np.ones(1)})

@@ -97,3 +97,10 @@ def test_cli_names_the_layers_not_modelled(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "not bit-modelled (reference precision, no error): 1 pooling/vector layers (sm)" in out
     assert re.search(r"\n\s*qk\s+crossbar\s+16\s", out.split("functional:")[1])
+
+
+def test_only_unmodelled_layers_keep_the_summary_finite():
+    wl = parse_native_dict({"name": "v", "layers": [ATTENTION[2]]}, "v.yaml")
+    result = accelsim.simulate(load_hardware(ISAAC, ISAAC8), wl, functional=True)
+    assert result.summary["functional_max_abs_error"] == 0.0 and result.summary["functional_min_snr_db"] is None
+    assert result.layers["functional_datapath"].tolist() == ["reference"]
