@@ -98,12 +98,12 @@ def cmd_run(args) -> int:
                 print(f"not bit-modelled (reference precision, no error): {len(names)} pooling/vector layers "
                       f"({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})")
     if args.output:
-        native = tuple(f for f in formats if f != "scalesim")
-        written = list(result.write(args.output, native)) if native else []
-        if "scalesim" in formats:
-            from accelsim.stats.scalesim_reports import write_scalesim_reports
+        extra = {}
+        if "scalesim" in formats:  # SCALE-Sim's report files, in the same set and manifest
+            from accelsim.stats.scalesim_reports import scalesim_report_files
 
-            written += write_scalesim_reports(result, args.output)
+            extra = scalesim_report_files(result)
+        written = list(result.write(args.output, tuple(f for f in formats if f != "scalesim"), extra))
         if not args.quiet:
             print(f"\nwrote {', '.join(str(p) for p in written)}")
     return 0

@@ -74,7 +74,8 @@ class Notice(UserWarning):
 
 
 def notice(text: str) -> None:
-    """Tell the user (once per message) that part of their input has no effect."""
+    """Tell the user (once per message) that part of their input has no effect: one line, as
+    bounded as an error line (the file names and keys it echoes are the user's)."""
     import warnings
 
-    warnings.warn(text, Notice, stacklevel=2)
+    warnings.warn(clip(text, MAX_REASON_CHARS + MAX_PART_CHARS), Notice, stacklevel=2)

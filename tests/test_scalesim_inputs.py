@@ -71,6 +71,19 @@ def test_extra_columns_are_named_in_a_notice():
         accelsim.load_workload(TOPO / "v3__transformer__transformer_fwd.csv")
 
 
+def test_notices_are_one_bounded_line(tmp_path):
+    """A notice echoes what the user wrote (file names, keys): one line, as bounded as an error line."""
+    from accelsim.errors import MAX_PART_CHARS, MAX_REASON_CHARS
+
+    keys = "".join(f"Zq{i}Xw{'v' * 30}: 1\n" for i in range(200))  # distant from every key: notices
+    cfg = _cfg(tmp_path, CFG.replace("[general]\n", "[general]\n" + keys, 1))
+    with pytest.warns(Notice) as record:
+        accelsim.load_hardware(cfg)
+    texts = [str(w.message) for w in record if issubclass(w.category, Notice)]
+    assert any("Zq0Xw" in t for t in texts)
+    assert all("\n" not in t and len(t) <= MAX_REASON_CHARS + MAX_PART_CHARS for t in texts)
+
+
 def test_sparsity_column_is_read():
     wl = accelsim.load_workload(TOPO / "v3__sparsity__alexnet_part.csv")
     assert wl.meta["nm_sparsity"]["Conv1"] == (1, 4)

@@ -3,6 +3,7 @@ on bandwidth-limited (USER) runs and on the stall-free (CALC) runs, through `acc
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -20,6 +21,8 @@ from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data" / "scalesim"
 USER = sorted(p for p in (DATA / "user").iterdir() if p.is_dir())
+# odd arrays (7x13, 1x9...), tiny and unequal buffers, 1-word channels, USER and CALC (general/README.md)
+GENERAL = sorted(p for p in (DATA / "general").iterdir() if p.is_dir())
 FAST_CALC = sorted(p for p in DATA.iterdir() if p.name.startswith(("toy3_", "mobilenetv1_")))
 SLOW_CALC = sorted(p for p in DATA.iterdir() if p.name.startswith(("gemm_", "resnet18_")))
 
@@ -80,6 +83,11 @@ def test_user_bandwidth_runs_match_scalesim_exactly(case):
 
 @pytest.mark.parametrize("case", FAST_CALC, ids=[p.name for p in FAST_CALC])
 def test_calc_runs_match_scalesim_exactly(case):
+    _check_case(case)
+
+
+@pytest.mark.parametrize("case", GENERAL, ids=[p.name for p in GENERAL])
+def test_unlike_configurations_match_scalesim_exactly(case):
     _check_case(case)
 
 
@@ -207,7 +215,7 @@ def test_native_model_runs_nm_sparsity_too():
     assert native.layers["cycles"].tolist() == compute["Total Cycles"].tolist()  # CALC: no stalls
 
 
-REPORT_CASES = USER + FAST_CALC + LAYER_WISE
+REPORT_CASES = USER + FAST_CALC + LAYER_WISE + GENERAL
 
 
 @pytest.mark.parametrize("case", REPORT_CASES, ids=[p.name for p in REPORT_CASES])
@@ -234,6 +242,30 @@ def test_format_scalesim_needs_the_scalesim_model(tmp_path):
     ok = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "out" / "COMPUTE_REPORT.csv").read_text() == (case / "COMPUTE_REPORT.csv").read_text()
+    # the reports are part of the result set: listed (size and hash) in its manifest
+    from accelsim.stats.writers import complete_set
+
+    listed = json.loads((tmp_path / "out" / "manifest.json").read_text())["files"]
+    assert {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"} <= set(listed)
+    assert complete_set(tmp_path / "out")
     bad = subprocess.run(args + ["--set", "memory.model=native"], capture_output=True, text=True, cwd=ROOT,
                          timeout=120)
     assert bad.returncode == 2 and "needs memory.model: scalesim" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_trace_shows_the_scalesim_model(tmp_path):
+    """`accelsim trace` on the scalesim memory model: the array, each SRAM and each DRAM channel."""
+    from accelsim.trace import chrome_trace
+
+    case = DATA / "user" / "dw_8x8_ws_1k_bw3"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hw = accelsim.load_hardware(next(case.glob("*.cfg")))
+    result = accelsim.simulate(hw, case / "dwnet.csv", trace=True)
+    spans = [e for e in chrome_trace(result)["traceEvents"] if e["ph"] == "X"]
+    components = {e["args"]["component"] for e in spans}
+    assert {"pe_array", "ifmap_sram", "filter_sram", "ofmap_sram", "dram_ifmap", "dram_filter", "dram_ofmap"} <= components
+    compute = [e for e in spans if e["args"]["component"] == "pe_array"]
+    # a depthwise layer's channels one after another; together they cover each layer's cycles
+    assert sum(e["args"]["cycles"] for e in compute) == result.layers["cycles"].sum()
+    assert len(compute) == result.layers["scalesim_copies"].sum()

@@ -137,6 +137,7 @@ class ScaleSimChip(SystolicChip):
             })
             extra.update(report_figures(layer, self.hw, one["total_cycles"]))
             total_stall = one["stall_cycles"] * copies
+            self._spans(name, start, one, copies)
         else:
             cycles = plan.compute_cycles
             reads = {"ifmap": plan.dram_read_bytes.get("ifmap", 0), "filter": 0}
@@ -161,6 +162,23 @@ class ScaleSimChip(SystolicChip):
             "kv_cache_read_bytes": layer.kv_read_bytes, "kv_cache_write_bytes": layer.kv_write_bytes,
             **extra,
         }
+
+    def _spans(self, name: str, start: int, one: dict, copies: int) -> None:
+        """Trace spans (`accelsim trace`) from SCALE-Sim's per-layer figures: the array computing
+        and each SRAM's and DRAM channel's first-to-last access, once per copy (a depthwise
+        layer's channels run one after another). A read channel's initial fill comes before the
+        layer's cycle 0 (SCALE-Sim's free prefetch), so it overlaps the layer before."""
+        if not self.ctx.tracer.enabled:
+            return
+        length = one["total_cycles"]
+        for copy in range(copies):
+            at = start + copy * length
+            self.array.span("compute", name, at, at + length)
+            for (first, last), buffer in zip(one["sram"], (self.ifmap, self.filter, self.ofmap)):
+                buffer.span("access", name, at + first, at + last + 1)
+            for (first, last, _), channel in zip(one["dram"], ("ifmap", "filter", "ofmap")):
+                self.ctx.tracer.span(f"dram_{channel}", "write" if channel == "ofmap" else "read", name,
+                                     max(at + first, 0), at + last + 1)
 
     def _count(self, plan, cycles: int, stall: dict, reads: dict, writes: int) -> None:
         """The same statistics the native run pass counts, for the energy pass."""

@@ -81,10 +81,10 @@ class Result:
     def cycles(self) -> int:
         return int(self.summary["cycles"])
 
-    def write(self, out_dir, formats=("csv", "json")):
+    def write(self, out_dir, formats=("csv", "json"), extra=None):
         from accelsim.stats.writers import write_result
 
-        return write_result(self, out_dir, formats)
+        return write_result(self, out_dir, formats, extra)
 
     def layer_table(self) -> str:
         """The per-layer table the CLI prints."""

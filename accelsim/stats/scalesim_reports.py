@@ -48,12 +48,25 @@ def _rows(layers):
 
 
 def write_scalesim_reports(result, directory: str | Path) -> list[Path]:
-    """Write SCALE-Sim's reports for `result` into `directory`; return the paths."""
+    """Write SCALE-Sim's reports for `result` into `directory` (each atomically); return the paths.
+    (`accelsim run --format scalesim` writes them with the rest of the result set instead.)"""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in scalesim_report_files(result).items():
+        path = directory / name
+        tmp = path.with_name(f".{name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        written.append(path)
+    return written
+
+
+def scalesim_report_files(result) -> dict[str, bytes]:
+    """SCALE-Sim's report files for `result`: name -> contents."""
     layers = result.layers
     if "scalesim_total_cycles" not in layers:
         raise InputError("needs memory.model: scalesim (a .cfg's default)", "--format scalesim")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     rows = _rows(layers)
     sparse = "scalesim_sparse_representation" in layers and bool(result.summary.get("scalesim_sparsity"))
     compute, bandwidth, detail, sparse_lines = [COMPUTE], [_bandwidth_header(sparse)], [DETAIL], [SPARSE]
@@ -89,11 +102,4 @@ def write_scalesim_reports(result, directory: str | Path) -> list[Path]:
     files = {"COMPUTE_REPORT.csv": compute, "BANDWIDTH_REPORT.csv": bandwidth, "DETAILED_ACCESS_REPORT.csv": detail}
     if sparse:
         files["SPARSE_REPORT.csv"] = sparse_lines
-    written = []
-    for name, lines in files.items():
-        path = directory / name
-        tmp = path.with_name(f".{name}.tmp")
-        tmp.write_text("\n".join(lines) + "\n")
-        os.replace(tmp, path)
-        written.append(path)
-    return written
+    return {name: ("\n".join(lines) + "\n").encode() for name, lines in files.items()}

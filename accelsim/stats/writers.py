@@ -185,9 +185,10 @@ def write_parquet(frame, sink, units: dict | None = None) -> None:
     pq.write_table(table, sink)
 
 
-def write_result(result, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "json")) -> list[Path]:
-    """Write layers/components (CSV, optionally Parquet) and summary.json under `out_dir`, as
-    one set with `manifest.json` last."""
+def write_result(result, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "json"),
+                 extra: dict[str, bytes] | None = None) -> list[Path]:
+    """Write layers/components (CSV, optionally Parquet), summary.json and any `extra` files
+    (name -> bytes, e.g. SCALE-Sim's reports) under `out_dir`, as one set with `manifest.json` last."""
     from accelsim import __version__
     from accelsim.stats.units import units_of
 
@@ -201,4 +202,5 @@ def write_result(result, out_dir: str | Path, formats: tuple[str, ...] = ("csv",
     # the units of the summary's keys and of the layer columns (one name, one unit)
     summary = {**result.summary, "units": units_of([*result.summary, *result.layers.columns])}
     files["summary.json"] = to_json(summary).encode("utf-8")
+    files.update(extra or {})
     return write_set(out_dir, files, meta={"accelsim_version": __version__})
