@@ -181,7 +181,6 @@ def test_operand_addresses():
 
 
 SPARSE = sorted(p for p in (DATA / "sparse").iterdir() if p.is_dir())
-LAYER_WISE = [p for p in SPARSE if p.name.endswith("_nm")]
 
 
 @pytest.mark.parametrize("case", SPARSE, ids=[p.name for p in SPARSE])
@@ -202,9 +201,34 @@ def test_alexnet_part_sparse_example():
     assert dense.layers["compute_cycles"].tolist() == [10220]
 
 
-@pytest.mark.parametrize("case", LAYER_WISE, ids=[p.name for p in LAYER_WISE])
-def test_layer_wise_sparse_runs_match_scalesim_exactly(case):
+@pytest.mark.parametrize("case", SPARSE, ids=[p.name for p in SPARSE])
+def test_sparse_runs_match_scalesim_exactly(case):
+    """Layer-wise N:M and row-wise (OptimizedMapping: the ifmap in 2R-wide tiles, filters with
+    their own drawn N): every per-layer figure, stalls and DRAM counts included."""
     _check_case(case)
+
+
+def test_rowwise_demand_follows_scalesims_tiles():
+    """The row-wise ifmap demand of one fold: array row j reads pixel tau - R - j's B columns of
+    block j // (B/2) of the fold's 2R im2col columns (-1 past K)."""
+    from accelsim.kernels.scalesim_memory import _fill_rowwise
+
+    layer = Layer(name="l", kind="conv", C=3, H=6, W=6, K=4, R=3, S=3)
+    terms, ops = ifmap_terms(layer), operand_matrices(layer)
+    rows, block, t, k = 4, 4, ops.ifmap.shape[0], ops.ifmap.shape[1]
+    packed = np.zeros((7, max(t, k)), dtype=np.int64)
+    for i, values in enumerate((terms.base, terms.y0, terms.x0, terms.offset, terms.fy, terms.fx)):
+        packed[i, : values.size] = values
+    buf = np.empty(rows * block, dtype=np.int64)
+    for fr in range(2):
+        tile = np.full((t, 2 * rows), -1)
+        part = ops.ifmap[:, fr * 2 * rows:(fr + 1) * 2 * rows]
+        tile[:, : part.shape[1]] = part
+        for tau in range(2 * rows + t):
+            expect = [tile[tau - rows - j, (j // 2) * block + e] for j in range(rows) if 0 <= tau - rows - j < t
+                      for e in range(block)]
+            n = _fill_rowwise(buf, tau, fr, rows, t, k, block, packed, terms.H, terms.W)
+            assert buf[:n].tolist() == [a for a in expect if a >= 0]
 
 
 def test_native_model_runs_nm_sparsity_too():
@@ -215,7 +239,7 @@ def test_native_model_runs_nm_sparsity_too():
     assert native.layers["cycles"].tolist() == compute["Total Cycles"].tolist()  # CALC: no stalls
 
 
-REPORT_CASES = USER + FAST_CALC + LAYER_WISE + GENERAL
+REPORT_CASES = USER + FAST_CALC + SPARSE + GENERAL
 
 
 @pytest.mark.parametrize("case", REPORT_CASES, ids=[p.name for p in REPORT_CASES])

@@ -19,7 +19,7 @@ import numpy as np
 
 from accelsim.components.systolic import STALL_CAUSES, PEArray, SystolicChip, b_operand
 from accelsim.kernels.scalesim_memory import simulate_layer
-from accelsim.workload.mapping.nm_sparsity import effective_k, kept_rows, storage
+from accelsim.workload.mapping.nm_sparsity import effective_k, kept_rows, rowwise_rows, storage
 from accelsim.workload.mapping.scalesim_demand import ifmap_terms, operand_matrices, prefetch_orders
 
 SCALESIM_COLUMNS = ("scalesim_copies", "scalesim_total_cycles", "scalesim_stall_cycles",
@@ -33,14 +33,19 @@ def scalesim_layer(layer, hw) -> dict:
     array, mem = hw.compute, hw.memory
     ab, wb = -(-layer.act_bits // 8), -(-layer.weight_bits // 8)
     _, k, _ = layer.gemm
-    kept = kept_rows(k, layer.nm_sparsity, array.sparsity)
-    k_sparse = effective_k(k, layer.nm_sparsity, array.sparsity)
-    terms = ifmap_terms(layer, kept, k_sparse)
     n_filters = layer.K // layer.groups
     words = (layer.N * layer.H * layer.W * (layer.C // layer.groups), k * n_filters)
-    filter_rows = None
-    if kept is not None:
-        filter_rows = np.concatenate([kept, np.full(k_sparse - kept.size, -1)]).astype(np.int64)
+    filter_rows = fmat = None
+    block = rowwise_block(layer, hw)
+    if block:  # row-wise sparse ws: the packed filter, the ifmap in 2R-wide tiles of every column
+        kept, k_sparse = None, None
+        fmat = packed_filter(layer, hw)
+    else:
+        kept = kept_rows(k, layer.nm_sparsity, array.sparsity)
+        k_sparse = effective_k(k, layer.nm_sparsity, array.sparsity)
+        if kept is not None:
+            filter_rows = np.concatenate([kept, np.full(k_sparse - kept.size, -1)]).astype(np.int64)
+    terms = ifmap_terms(layer, kept, k_sparse)
     sizes = (mem.ifmap_sram.capacity_bytes // ab, mem.filter_sram.capacity_bytes // wb,
              mem.ofmap_sram.capacity_bytes // ab)
     dram = mem.dram
@@ -51,10 +56,27 @@ def scalesim_layer(layer, hw) -> dict:
         ifmap_bw = dram.ifmap_bandwidth_bytes_per_cycle or main
         filter_bw = dram.filter_bandwidth_bytes_per_cycle or main
         bandwidths = (int(ifmap_bw) // ab or 1, int(filter_bw) // wb or 1, int(main) // ab or 1)
-        prefetch = prefetch_orders(operand_matrices(layer, kept, k_sparse), array.rows, array.cols, array.dataflow)
+        prefetch = prefetch_orders(operand_matrices(layer, kept, k_sparse, fmat), array.rows, array.cols,
+                                   array.dataflow)
     return simulate_layer(terms, n_filters, array.dataflow, array.rows, array.cols, sizes=sizes,
                           bandwidths=bandwidths, words=words, prefetch=prefetch,
-                          stall_bug=mem.reproduce_stall_bug, filter_rows=filter_rows)
+                          stall_bug=mem.reproduce_stall_bug, filter_rows=filter_rows, filter_matrix=fmat,
+                          rowwise=block)
+
+
+def rowwise_block(layer, hw) -> int:
+    """The block size of row-wise (OptimizedMapping) sparsity where SCALE-Sim maps it (ws), else 0."""
+    sparsity = hw.compute.sparsity
+    if sparsity is None or not sparsity.optimized_mapping or hw.compute.dataflow != "ws":
+        return 0
+    return sparsity.block_size
+
+
+def packed_filter(layer, hw) -> np.ndarray:
+    """Row-wise sparse filter addresses (K', N), -1 where padded: filter element (row, n) is n * K + row."""
+    _, k, n = layer.gemm
+    rows = rowwise_rows(k, n, hw.compute.sparsity)
+    return np.where(rows >= 0, np.arange(n)[None, :] * k + rows, -1)
 
 
 def report_figures(layer, hw, total_cycles: int) -> dict:
@@ -73,17 +95,23 @@ def report_figures(layer, hw, total_cycles: int) -> dict:
     elif df == "ws":
         ifmap = t * sr * cf
         ratio = layer.nm_sparsity
-        if array.sparsity is not None and not array.sparsity.optimized_mapping and ratio:
+        block = rowwise_block(layer, hw)
+        if block:  # each fold's skewed 2R-wide tile: T + R - 1 rows of R blocks of B words
+            ifmap = rf * cf * (t + rows - 1) * (-(-2 * rows // block)) * (block // 2) * block
+        elif array.sparsity is not None and ratio:
             ifmap = ifmap * (ratio[1] / ratio[0])  # SCALE-Sim scales ws ifmap reads by M/N
         sram = (ifmap, sr * sc, t * sc * rf)
     else:
         sram = (sr * sc, t * sr * cf, t * sc * rf)
     # SCALE-Sim averages per-fold ratios in fold order; the same float operations give its digits
     mapping, compute = [], []
+    # row-wise sparse ws: a fold's mapping efficiency counts the packed filter's real entries
+    valid = (packed_filter(layer, hw) >= 0) if rowwise_block(layer, hw) else None
     for fc in range(cf):
         for fr in range(rf):
             used = min(rows, sr - fr * rows) * min(cols, sc - fc * cols)
-            mapping.append(used / pes)
+            mapped = used if valid is None else int(valid[fr * rows:(fr + 1) * rows, fc * cols:(fc + 1) * cols].sum())
+            mapping.append(mapped / pes)
             compute.append(used * t / (pes * per_fold))
     out = {
         "scalesim_overall_util": (m * k * n * 100) / (total_cycles * pes) if total_cycles else 0.0,

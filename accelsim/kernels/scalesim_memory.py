@@ -299,6 +299,47 @@ def _fill_row(buf, tau, blk, operand, terms, H, W, K, N):
 
 
 @njit(inline="always")
+def _fill_rowwise(buf, tau, fr, R, T, K, B, terms, H, W):
+    """A row-wise sparse (OptimizedMapping, block size B) ws ifmap demand row: the fold reads 2R
+    im2col columns; array row j, R cycles after the fold starts and skewed by j, reads pixel
+    tau - R - j's B columns of block j // (B/2) (SCALE-Sim's skew_matrix_row_sparsity)."""
+    n = 0
+    copies = B // 2
+    for j in range(R if copies > 0 else 0):
+        i = tau - R - j
+        if i < 0 or i >= T:
+            continue
+        first = fr * 2 * R + (j // copies) * B
+        last = min(first + B, fr * 2 * R + 2 * R, K)
+        for col in range(first, last):
+            if (terms[T_Y0, i] + terms[T_FY, col] >= H or terms[T_X0, i] + terms[T_FX, col] >= W
+                    or terms[T_OFFSET, col] < 0):
+                continue
+            buf[n] = terms[T_BASE, i] + terms[T_OFFSET, col]
+            n += 1
+    return n
+
+
+@njit(inline="always")
+def _fill_from(buf, tau, blk, matrix):
+    """A demand row of a block read from an address matrix (-1: nothing) instead of computed."""
+    prefix, rows, valid_rows, valid_cols, skew, flip, swap, i0, j0 = blk
+    n = 0
+    lo, hi = _span(tau, blk)
+    for c in range(lo, hi + 1):
+        r = tau - prefix - c if skew else tau - prefix
+        if flip:
+            r = rows - 1 - r
+            if r >= valid_rows:
+                continue
+        i, j = (i0 + c, j0 + r) if swap else (i0 + r, j0 + c)
+        if matrix[i, j] >= 0:
+            buf[n] = matrix[i, j]
+            n += 1
+    return n
+
+
+@njit(inline="always")
 def _compact(row, buf):
     n = 0
     for addr in row:
@@ -309,19 +350,22 @@ def _compact(row, buf):
 
 
 @njit()
-def _serve(dense, ifd, fid, ofd, df, R, C, T, rf, cf, M, K, N, terms, H, W, kfull, user, modes, holes,
-           ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes):
+def _serve(dense, ifd, fid, ofd, df, R, C, T, rf, cf, M, K, N, terms, H, W, kfull, fmat, rowwise, user, modes,
+           holes, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes):
     """Serve the demand rows, one a cycle: rows of materialised demand matrices (`dense`: -1 is no
     address; the slow oracle) or rows generated fold by fold (column fold outer, row fold inner).
 
     Generated rows that need no address (the ofmap; a CALC operand with a closed form, `modes`)
-    are only counted, from their span when the operand's blocks have no `holes`."""
+    are only counted, from their span when the operand's blocks have no `holes`. A filter address
+    matrix `fmat` (more than one row: sparse filters) replaces computed filter addresses, K being
+    its rows; `rowwise` > 0 is the block size of row-wise sparse ws (the ifmap has |`kfull`| im2col
+    columns, read in 2R-wide tiles)."""
     if dense:
         cf, rf, per_fold = 1, 1, ofd.shape[0]
         width = max(ifd.shape[1], fid.shape[1], ofd.shape[1])
     else:
         per_fold = T + R + C - 2 if df == 0 else 2 * R + C + T - 2
-        width = max(R, C)
+        width = max(R, C, R * rowwise)
     ibuf = np.empty(width, dtype=np.int64)
     fbuf = np.empty(width, dtype=np.int64)
     obuf = np.empty(width, dtype=np.int64)
@@ -330,10 +374,13 @@ def _serve(dense, ifd, fid, ofd, df, R, C, T, rf, cf, M, K, N, terms, H, W, kful
     # os and ws read the same ifmap blocks every column fold: make their rows once and replay them
     # (the counts; the addresses too where they are needed), within a memory budget
     addresses_i = user or modes[0] == LOOKUP
+    columns = abs(kfull) if rowwise else K  # im2col columns: one pass demands each (pixel, column) once
+    pass_size = rf * (T + R - 1) * R * rowwise if rowwise else M * columns
     cache_i = (fill_i and not dense and df != 2 and cf > 1 and rf * per_fold <= 1 << 24
-               and (not addresses_i or M * K <= 1 << 23))
+               and (not addresses_i or pass_size <= 1 << 23))
     counts = np.zeros((rf, per_fold) if cache_i else (1, 1), dtype=np.int32)
-    replay = np.zeros(M * K if cache_i and addresses_i else 1, dtype=np.int32)
+    replay = np.zeros(pass_size if cache_i and addresses_i else 1, dtype=np.int32)
+    use_fmat = fmat.shape[0] > 1
     # hot state: CALC windows (misses so far, in the current epoch, epoch id), the write buffer
     i_access, i_count, i_epoch, f_access, f_count, f_epoch = ist[C_ACCESS], 0, 0, fst[C_ACCESS], 0, 0
     i_size, f_size, i_seen, f_seen = ist[C_EPOCH_SIZE], fst[C_EPOCH_SIZE], False, False
@@ -357,7 +404,10 @@ def _serve(dense, ifd, fid, ofd, df, R, C, T, rf, cf, M, K, N, terms, H, W, kful
                                 ibuf[q] = replay[at + q]
                             at += ni
                     elif fill_i:
-                        ni = _fill_row(ibuf, tau, bi, 0, terms, H, W, kfull, N)
+                        if rowwise:
+                            ni = _fill_rowwise(ibuf, tau, fr, R, T, columns, rowwise, terms, H, W)
+                        else:
+                            ni = _fill_row(ibuf, tau, bi, 0, terms, H, W, kfull, N)
                         if cache_i:
                             counts[fr, tau] = ni
                             if addresses_i:
@@ -366,7 +416,12 @@ def _serve(dense, ifd, fid, ofd, df, R, C, T, rf, cf, M, K, N, terms, H, W, kful
                                 at += ni
                     else:
                         ni = _count_row(tau, bi)
-                    nf = _fill_row(fbuf, tau, bf, 1, terms, H, W, kfull, N) if fill_f else _count_row(tau, bf)
+                    if use_fmat:
+                        nf = _fill_from(fbuf, tau, bf, fmat)
+                    elif fill_f:
+                        nf = _fill_row(fbuf, tau, bf, 1, terms, H, W, kfull, N)
+                    else:
+                        nf = _count_row(tau, bf)
                     no = _count_row(tau, bo)
                 cycle = i + stall
                 ia = fa = cycle + 1
@@ -544,7 +599,8 @@ def _report(user, ist, fst, wst, stall, served_max, sram, causes) -> dict:
 def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *, sizes: tuple[int, int, int],
                    bandwidths: tuple[int, int, int] | None, words: tuple[int, int],
                    prefetch: tuple[np.ndarray, np.ndarray] | None = None, stall_bug: bool = True,
-                   filter_rows: np.ndarray | None = None, _room: bool = False) -> dict:
+                   filter_rows: np.ndarray | None = None, filter_matrix: np.ndarray | None = None,
+                   rowwise: int = 0, _room: bool = False) -> dict:
     """Run one layer through SCALE-Sim's memory system; return its per-layer report figures.
 
     `terms` are the layer's im2col addresses as row and column terms (scalesim_demand.IfmapTerms),
@@ -552,41 +608,48 @@ def simulate_layer(terms, n_filters: int, dataflow: str, rows: int, cols: int, *
     `bandwidths` the three DRAM channels in words per cycle (None: CALC mode, ifmap/filter at 10
     and ofmap at `cols`, SCALE-Sim's estimate); `words` the ifmap and filter address-space sizes;
     `prefetch` the two prefetch orders (USER mode); `filter_rows` the filter rows each reduction
-    index reads (N:M sparsity; -1: padding), filter element (row, n) being address n * K + row.
+    index reads (N:M sparsity; -1: padding), filter element (row, n) being address n * K + row;
+    or `filter_matrix`, the (K', N) filter addresses the array folds over (-1: padding), with
+    `rowwise` the block size of row-wise (OptimizedMapping) ws sparsity, whose ifmap demand
+    reads the K im2col columns of `terms` in 2R-wide tiles.
     """
     m, k = terms.base.size, terms.offset.size
+    kf = k if filter_matrix is None else filter_matrix.shape[0]  # the reduction rows folded over
     kfull = words[1] // n_filters
     df = ("os", "ws", "is").index(dataflow)
-    sr, sc, t = ((m, n_filters, k), (k, n_filters, m), (k, m, n_filters))[df]
+    sr, sc, t = ((m, n_filters, kf), (kf, n_filters, m), (kf, m, n_filters))[df]
     rf, cf = -(-sr // rows), -(-sc // cols)
     per_fold = t + rows + cols - 2 if df == 0 else 2 * rows + cols + t - 2
     elements = m * n_filters * (1 if df == 0 else rf)
     reuse = ((LOOKUP, 0), (LOOKUP, 0))
     if bandwidths is None:
         reuse = calc_reuse(terms, dataflow, rows, cols, n_filters, filter_rows,
-                           (50 * max(sizes[0] // 100, 1), 50 * max(sizes[1] // 100, 1)))
+                           (50 * max(sizes[0] // 100, 1), 50 * max(sizes[1] // 100, 1)), filter_matrix)
     state = _buffers(sizes, bandwidths, words, prefetch, stall_bug, cols, elements,
                      elements if _room else rf * cf * per_fold, rf * cf * per_fold * max(rows, cols), reuse)
     user, ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills = state
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
     # the im2col row terms (base, y0, x0), column terms (offset, fy, fx) and filter rows in one array
-    packed = np.zeros((7, max(m, k)), dtype=np.int64)
+    packed = np.zeros((7, max(m, k, kf)), dtype=np.int64)
     rows_of_filter = np.arange(k, dtype=np.int64) if filter_rows is None else filter_rows
     for row, values in enumerate((terms.base, terms.y0, terms.x0, terms.offset, terms.fy, terms.fx, rows_of_filter)):
         packed[row, : values.size] = values
     key = kfull if user or df == 2 else -kfull  # see _fill_row: addresses renamed in CALC os
     # blocks with holes (windows leaving the input, sparse padding) are counted address by address
-    holes = (filter_rows is not None or terms.y0.max() + terms.fy.max() >= terms.H
+    sparse = filter_rows is not None or filter_matrix is not None
+    holes = (sparse or terms.y0.max() + terms.fy.max() >= terms.H
              or terms.x0.max() + terms.fx.max() >= terms.W,
              filter_rows is not None and bool((np.asarray(filter_rows) < 0).any()))
     none = np.zeros((1, 1), dtype=np.int64)
-    stall, served_max = _serve(False, none, none, none, df, rows, cols, t, rf, cf, m, k, n_filters, packed,
-                               terms.H, terms.W, key, user, (reuse[0][0], reuse[1][0]), holes, ist, iptr, ilines,
+    fmat = none if filter_matrix is None else np.ascontiguousarray(filter_matrix, dtype=np.int64)
+    stall, served_max = _serve(False, none, none, none, df, rows, cols, t, rf, cf, m, kf, n_filters, packed,
+                               terms.H, terms.W, key, fmat, rowwise, user, (reuse[0][0], reuse[1][0]), holes, ist, iptr, ilines,
                                fst, fptr, flines, iset, fset, wst, fills, sram, causes)
     if wst[W_OVER]:  # tiny drains cut more partial lines than one a cycle: rerun with room for every line
         return simulate_layer(terms, n_filters, dataflow, rows, cols, sizes=sizes, bandwidths=bandwidths, words=words,
-                              prefetch=prefetch, stall_bug=stall_bug, filter_rows=filter_rows, _room=True)
+                              prefetch=prefetch, stall_bug=stall_bug, filter_rows=filter_rows,
+                              filter_matrix=filter_matrix, rowwise=rowwise, _room=True)
     return _report(user, ist, fst, wst, stall, served_max, sram, causes)
 
 
@@ -601,6 +664,6 @@ def simulate_demand(ifmap_demand, filter_demand, ofmap_demand, *, sizes, bandwid
     sram = np.full((3, 2), BIG, dtype=np.int64)
     causes = np.zeros(3, dtype=np.int64)
     stall, served_max = _serve(True, ifmap_demand, filter_demand, ofmap_demand, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-                               np.zeros((7, 1), dtype=np.int64), 1, 1, 1, user, (LOOKUP, LOOKUP), (True, True),
+                               np.zeros((7, 1), dtype=np.int64), 1, 1, 1, np.zeros((1, 1), dtype=np.int64), 0, user, (LOOKUP, LOOKUP), (True, True),
                                ist, iptr, ilines, fst, fptr, flines, iset, fset, wst, fills, sram, causes)
     return _report(user, ist, fst, wst, stall, served_max, sram, causes)

@@ -21,17 +21,20 @@ import numpy as np
 LOOKUP, EVERY_MISS, FITS = 0, 1, 2
 
 
-def calc_reuse(terms, dataflow: str, rows: int, cols: int, n_filters: int,
-               filter_rows: np.ndarray | None, windows: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+def calc_reuse(terms, dataflow: str, rows: int, cols: int, n_filters: int, filter_rows: np.ndarray | None,
+               windows: tuple[int, int], filter_matrix: np.ndarray | None = None) -> tuple[tuple[int, int], tuple[int, int]]:
     """((mode, distinct words) of the ifmap, of the filter) for one layer; `terms` its im2col
     addresses (scalesim_demand.IfmapTerms), `filter_rows` its sparse filter rows (None: dense),
-    `windows` the two buffers' window sizes in words. FITS's distinct words are its misses."""
+    `windows` the two buffers' window sizes in words; `filter_matrix` a sparse layer's filter
+    addresses (row-wise sparse ws). FITS's distinct words are its misses."""
     m, k = terms.base.size, terms.offset.size
     df = ("os", "ws", "is").index(dataflow)
     sr, sc = ((m, n_filters), (k, n_filters), (k, m))[df]
     rf, cf = -(-sr // rows), -(-sc // cols)
-    return (_ifmap_reuse(terms, df, rows, rf, cf, windows[0], sparse=filter_rows is not None),
-            _filter_reuse(df, cols, k, n_filters, rf, cf, filter_rows, windows[1]))
+    ifmap = _ifmap_reuse(terms, df, rows, rf, cf, windows[0], sparse=filter_rows is not None or filter_matrix is not None)
+    if filter_matrix is not None:  # ws reads each filter element once; other dataflows: look up
+        return ifmap, ((EVERY_MISS if df == 1 else LOOKUP), 0)
+    return ifmap, _filter_reuse(df, cols, k, n_filters, rf, cf, filter_rows, windows[1])
 
 
 def _ifmap_reuse(terms, df: int, rows: int, rf: int, cf: int, window: int, sparse: bool):

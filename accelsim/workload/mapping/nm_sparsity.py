@@ -33,6 +33,22 @@ def kept_rows(k: int, ratio: tuple[int, int] | None, sparsity) -> np.ndarray | N
     return rows[(rows % m) < n]
 
 
+def rowwise_rows(k: int, n_filters: int, sparsity) -> np.ndarray:
+    """Row-wise (OptimizedMapping) filters: the (K', N) source rows of the packed filter, -1 where
+    packed in as padding. Filter n keeps the first N_n rows of every block of B, N_n drawn from
+    1..B/2 with the seed (one draw per filter, in order); each 2B rows pack into B: the two
+    B-blocks' kept rows, each in B/2 slots. (SCALE-Sim also drops a kept filter element whose
+    address is 0; with the usual nonzero FilterOffset there is none.)"""
+    b, half = sparsity.block_size, sparsity.block_size // 2
+    draws = np.random.RandomState(sparsity.seed).randint(1, half + 1, size=n_filters)
+    slot = np.arange(effective_k(k, None, sparsity))  # packed row: group, which B-block, position
+    group, rest = np.divmod(slot, b)
+    block, pos = np.divmod(rest, half) if half else (rest, rest)
+    source = group * 2 * b + block * b + pos
+    keep = (pos[:, None] < draws[None, :]) & (source[:, None] < k)
+    return np.where(keep, source[:, None], -1)
+
+
 def effective_k(k: int, ratio, sparsity) -> int:
     if sparsity is not None and sparsity.optimized_mapping:
         return -(-k // (2 * sparsity.block_size)) * sparsity.block_size

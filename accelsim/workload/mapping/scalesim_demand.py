@@ -84,11 +84,13 @@ def ifmap_terms(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | No
     return IfmapTerms(base, y0, x0, offset, fy, fx, layer.H, layer.W, c)
 
 
-def operand_matrices(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | None = None) -> Operands:
+def operand_matrices(layer: Layer, kept: np.ndarray | None = None, k_sparse: int | None = None,
+                     filter_matrix: np.ndarray | None = None) -> Operands:
     """One group's operand matrices, SCALE-Sim style (a depthwise layer: one channel's).
 
     With N:M sparsity, `kept` are the reduction indices the array still runs (ifmap columns
-    and filter rows), padded with -1 entries to `k_sparse` (nm_sparsity.py)."""
+    and filter rows), padded with -1 entries to `k_sparse` (nm_sparsity.py); or
+    `filter_matrix` is the packed filter of row-wise sparsity (the ifmap keeps every column)."""
     c = layer.C // layer.groups
     n_filters = layer.K // layer.groups
     terms = ifmap_terms(layer, kept, k_sparse)
@@ -101,6 +103,8 @@ def operand_matrices(layer: Layer, kept: np.ndarray | None = None, k_sparse: int
     if kept is not None:
         pad = (k_sparse or kept.size) - kept.size
         filt = np.vstack([filt[kept], np.full((pad, n_filters), -1, dtype=np.int64)])
+    if filter_matrix is not None:
+        filt = filter_matrix
     return Operands(ifmap, filt, ofmap, layer.N * layer.H * layer.W * c, k * n_filters, m * n_filters)
 
 
