@@ -76,7 +76,8 @@ def _load(hardware, fidelity: str | None) -> HardwareConfig:
 @dataclass(frozen=True)
 class Measured:
     """What the data pass measured: the functional frame (when asked for) and each layer's
-    share of all-zero input slices (when the chip skips them; None otherwise)."""
+    share of all-zero input slices (crossbar chips that skip them) or of zero input
+    activations (PE arrays that gate or skip them); None otherwise."""
 
     frame: pd.DataFrame | None = None
     skip: dict[str, float] | None = None
@@ -88,19 +89,28 @@ def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tenso
             stats=None, compressed=None) -> Measured:
     """The data pass, entered once: the functional datapath when asked for (on the compressed
     weights and per-layer ADC resolution the mapping uses: `stats`, `compressed`), else (on a
-    zero-slice-skipping crossbar chip) the same input draws without the datapath. It has its
-    own stream derived from the seed, so timing draws are unchanged."""
+    zero-slice-skipping crossbar chip) the same input draws without the datapath; on a PE-array
+    chip that gates or skips zero activations, `skip` holds each layer's share of zero inputs
+    (`accelsim.workload.activations`). It has its own stream derived from the seed, so timing
+    draws are unchanged."""
     skipping = hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping
-    if not (functional or skipping):
+    zeros = hw.compute.type == "systolic" and (hw.compute.activation_gating or hw.compute.activation_skipping)
+    if not (functional or skipping or zeros):
         return Measured()
     import numpy as np
 
     from accelsim.functional import input_slices, run_functional
 
+    if zeros:
+        from accelsim.workload.activations import zero_activation_shares
+
+        shares = zero_activation_shares(hw, wl, np.random.default_rng([seed, 1]), tensors, vectors)
+        if not functional:
+            return Measured(skip=shares)
     rng = np.random.default_rng([seed, 1])
     frame = run_functional(hw, wl, rng, tensors, vectors, stats, compressed) if functional \
         else input_slices(hw, wl, rng, tensors, vectors)
-    skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else None
+    skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else (shares if zeros else None)
     pruning = frame[["layer", "pruned_slice_fraction", "activation_rel_error"]] \
         if skipping and hw.compute.activation_prune_ones else None
     return Measured(frame=frame if functional else None, skip=skip, vectors=vectors, pruning=pruning)

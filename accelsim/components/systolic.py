@@ -147,6 +147,7 @@ class PEArray(Component):
         Stat("compute_cycles", "cycles", "cycles of SCALE-Sim-timed compute"),
         Stat("macs", "MAC", "multiply-accumulates that spent energy"),
         Stat("gated_macs", "MAC", "multiply-accumulates skipped by zero gating"),
+        Stat("act_gated_macs", "MAC", "of those, gated on a zero activation (their ifmap and psum accesses spend)"),
         Stat("shared_adds", "adds", "weight sharing: activations accumulated per centroid"),
         Stat("decode_ops", "ops", "weight-decoder operations"),
         Stat("folds", "folds", "folds executed"),
@@ -221,7 +222,10 @@ class PEArray(Component):
             add(reads_f, "read_bytes", job.share(plan.sram_reads.get("filter", 0)) * wb)
             add(writes_o, "write_bytes", job.share(plan.sram_writes.get("ofmap", 0)) * ab)
             executed = job.share(plan.macs)
-            active = round(executed * plan.density)
+            weighted = round(executed * plan.density)
+            active = round(weighted * plan.act_density)
+            if plan.act_gate_only:  # Eyeriss's data gating: no MAC, no filter read; ifmap and psums still move
+                add(mine, "act_gated_macs", weighted - active)
             if plan.shared_k:
                 # each output: its active inputs added into k centroid bins, then k multiplies
                 add(mine, "shared_adds", active)
@@ -269,9 +273,10 @@ class SystolicChip:
             _trace_memory(ctx, self.dram.link, (self.ifmap, self.filter, self.ofmap))
 
     def map(self, workload: Workload, stats=None, skip=None) -> list:
-        """The mapping pass: one plan per layer (`skip` is a crossbar measure, unused here)."""
+        """The mapping pass: one plan per layer (`skip`: each layer's share of zero input
+        activations, from the data pass, for chips that gate or skip them)."""
         self.source = workload.path
-        return map_workload(workload, self.hw, stats)
+        return map_workload(workload, self.hw, stats, skip)
 
     def run(self, plans) -> tuple[list[dict], int]:
         """The run pass: cut plans into jobs, run them; one row per layer and the final cycle."""

@@ -65,6 +65,12 @@ class SystolicArray(Model):
         default=False, description="rs: skip pruned weights in time (each pass as long as its slowest PE's kept weights)")
     skip_granularity: int = Field(
         default=1, gt=0, description="zero skipping: weights of a filter row per skip decision (a block skips if all zero)")
+    activation_gating: bool = Field(
+        default=False, description="gate the MAC and filter-scratchpad read of zero activations (time unchanged)")
+    activation_skipping: bool = Field(
+        default=False, description="rs: skip zero activations in time (each pass as long as its slowest PE's kept work)")
+    activation_skip_granularity: int = Field(
+        default=1, gt=0, description="activation skipping: inputs of an ifmap row per skip decision (a block skips if all zero)")
     structured_sparsity: bool = Field(
         default=True, description="run structurally pruned layers with their filters/channels removed")
     weight_codec: bool = Field(
@@ -90,8 +96,9 @@ class SystolicArray(Model):
 
     @model_validator(mode="after")
     def _skipping_needs_rs(self):
-        if self.zero_skipping and self.dataflow != "rs":
-            raise ValueError("zero_skipping is modelled for the row-stationary dataflow only (dataflow: rs)")
+        for name in ("zero_skipping", "activation_skipping"):
+            if getattr(self, name) and self.dataflow != "rs":
+                raise ValueError(f"{name} is modelled for the row-stationary dataflow only (dataflow: rs)")
         return self
 
 

@@ -65,6 +65,8 @@ def _systolic(hw: HardwareConfig) -> list[Entry]:
     entries = [
         Entry("pe_array", ("macs",), mac_pj, array.leakage_mw, pes * array.pe_area_um2 / 1e6, pes * hz),
         Entry("vector_unit", ("vector_ops",), array.vector_op_energy_pj, 0.0, 0.0, lanes * hz),
+        Entry("pe_array", ("act_gated_macs",), 3 * array.spad_energy_pj_per_access if array.dataflow == "rs" else 0.0,
+              0.0, 0.0, 0.0),
         Entry("pe_array", ("shared_adds",), array.add_energy_pj + (
             4 * array.spad_energy_pj_per_access if array.dataflow == "rs" else 0.0), 0.0, 0.0, 0.0),
         Entry("pe_array", ("decode_ops",), array.decoder_energy_pj_per_op, 0.0, 0.0,

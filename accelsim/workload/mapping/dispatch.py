@@ -12,9 +12,11 @@ from accelsim.workload.mapping.row_stationary import map_row_stationary
 from accelsim.workload.mapping.systolic import map_systolic
 
 
-def map_workload(workload: Workload, hw: HardwareConfig, stats=None) -> list[LayerPlan]:
+def map_workload(workload: Workload, hw: HardwareConfig, stats=None, zeros=None) -> list[LayerPlan]:
     """Plans for a PE-array chip: SCALE-Sim's systolic timing, or Eyeriss's row-stationary.
-    `stats` (per layer HardwareStats or None) applies compression where the chip supports it."""
+    `stats` (per layer HardwareStats or None) applies compression where the chip supports it;
+    `zeros` (layer -> share of zero input activations, measured by the data pass) applies
+    activation gating or skipping where the chip has it."""
     mapper = map_row_stationary if hw.compute.dataflow == "rs" else map_systolic
     stats = stats or [None] * len(workload.layers)
     sparse = [layer.name for layer in workload.layers if layer.nm_sparsity and layer.nm_sparsity[0] != layer.nm_sparsity[1]]
@@ -24,22 +26,33 @@ def map_workload(workload: Workload, hw: HardwareConfig, stats=None) -> list[Lay
         notice(f"{workload.path or workload.name}: the N:M sparsity of {', '.join(sparse[:3])}"
                f"{' ...' if len(sparse) > 3 else ''} has no effect: the chip has no sparsity support "
                "(SCALE-Sim: [sparsity] SparsitySupport: false); they run dense")
-    return [_compressed(mapper, layer, s, hw) for layer, s in zip(workload.layers, stats)]
+    zeros = zeros or {}
+    return [_compressed(mapper, layer, s, hw, 1.0 - zeros.get(layer.name, 0.0))
+            for layer, s in zip(workload.layers, stats)]
 
 
-def _compressed(mapper, layer, stats, hw: HardwareConfig) -> LayerPlan:
+def _compressed(mapper, layer, stats, hw: HardwareConfig, act_density: float = 1.0) -> LayerPlan:
     from accelsim.workload.compression.effect import pruned_layer
 
     array = hw.compute
-    if stats is None or not layer.has_weights:
+    acts = layer.has_weights and act_density < 1.0 and (array.activation_gating or array.activation_skipping)
+    if not acts:
+        act_density = 1.0
+    if (stats is None and not acts) or not layer.has_weights:
         return mapper(layer, hw)
-    run = pruned_layer(layer, stats) if array.structured_sparsity else layer
+    run = pruned_layer(layer, stats) if stats is not None and array.structured_sparsity else layer
     plan = mapper(run, hw)
-    if array.zero_skipping and array.dataflow == "rs":
+    skip_w, skip_a = array.zero_skipping and stats is not None, array.activation_skipping and acts
+    if (skip_w or skip_a) and array.dataflow == "rs":
         from accelsim.workload.mapping.zero_skip import skip_zeros
 
         kept = stats.kept_filters * stats.kept_channels if run is not layer else 1.0
-        plan = skip_zeros(plan, min(1.0, stats.density / kept) if kept else 1.0, hw)
+        density = (min(1.0, stats.density / kept) if kept else 1.0) if skip_w else 1.0
+        plan = skip_zeros(plan, density, hw, act_density if skip_a else 1.0)
+    if acts:
+        plan = dataclasses.replace(plan, act_density=act_density, act_gate_only=not array.activation_skipping)
+    if stats is None:
+        return plan
     changes: dict = {"dense_layer": layer if run is not layer else None,
                      "density": stats.density if array.zero_gating or array.zero_skipping else 1.0}
     if array.weight_sharing and stats.decode_ops_per_weight == 1.0:  # a clustered (codebook) layer

@@ -37,6 +37,8 @@ class LayerPlan:
     decode_ops: int = 0                                   # weight-decoder operations (codec chips)
     shared_k: int = 0                                     # weight sharing: centroids per layer (0: off)
     time_density: float = 1.0                             # share of the MACs that take PE cycles (zero skipping)
+    act_density: float = 1.0                              # nonzero activations (gating or skipping saves the rest)
+    act_gate_only: bool = False                           # gated zero activations still read ifmap and psums
 
     @property
     def word_bytes(self) -> tuple[int, int]:

@@ -18,6 +18,21 @@ distribution built from the layer's measured density d: weights of a filter row 
 independently nonzero with probability d (exact for unstructured magnitude pruning of i.i.d.
 weights, the synthetic workloads; clustered zeros of a trained network raise the spread and
 so the loss). A block of g weights is kept with probability 1 - (1 - d)^g.
+
+Zero activations (compute.activation_skipping, the data pass's measured share of zero inputs,
+1 - d_a): a PE streams its ifmap row of W = (Q - 1) U + S inputs per channel, cut into blocks of
+`activation_skip_granularity`; an all-zero block is skipped, a kept one costs its full size. Each
+kept input then meets the kept weights of its p filter rows, Q S / W taps of each on average (an
+interior input of a stride-1 row meets all S), so a PE's cost is
+
+    sum over its q channels of (Q / W) x A x B,   A ~ kept inputs of the row, B = sum of p row costs
+
+(exact in expectation; with no zero activations A = W and it is the weights-only cost). Every PE
+then has its own inputs, so all r x e x sets PEs of a pass are units of the maximum (taken as
+independent: PEs that share an ifmap row on a diagonal are correlated, which this ignores and
+which overstates the loss a little). Eyeriss itself only gates zero activations (energy, not
+time: compute.activation_gating); the skipping chips are the compressed-domain PEs of Eyeriss v2
+and SCNN-style designs.
 Fast and fine fidelity both cut jobs from the adjusted plan, so they agree.
 """
 
@@ -52,18 +67,46 @@ def expected_max(pmf: np.ndarray, units: int) -> float:
     return float(np.sum(np.arange(len(pmf)) * (cdf**units - below**units)))
 
 
-def skip_zeros(plan: LayerPlan, density: float, hw) -> LayerPlan:
-    """The plan with each pass's service time cut to its slowest PE's kept weights."""
+def product_pmf(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """pmf of A x B for independent A, B on 0..len-1."""
+    out = np.zeros((len(a) - 1) * (len(b) - 1) + 1)
+    values = np.multiply.outer(np.arange(len(a)), np.arange(len(b)))
+    np.add.at(out, values.ravel(), np.multiply.outer(a, b).ravel())
+    return out
+
+
+def sum_pmf(pmf: np.ndarray, n: int) -> np.ndarray:
+    """pmf of the sum of n independent draws (FFT for long supports; clipped at the round-off)."""
+    if n == 1 or len(pmf) * n < 4096:
+        out = np.ones(1)
+        for _ in range(n):
+            out = np.convolve(out, pmf)
+        return out
+    size = (len(pmf) - 1) * n + 1
+    out = np.fft.irfft(np.fft.rfft(pmf, size) ** n, size)
+    out = np.clip(out, 0.0, None)
+    return out / out.sum()
+
+
+def skip_zeros(plan: LayerPlan, density: float, hw, act_density: float = 1.0) -> LayerPlan:
+    """The plan with each pass's service time cut to its slowest PE's kept weights (and kept
+    activations, when `act_density` < 1: the share of nonzero inputs)."""
     array = hw.compute
     layer = plan.layer
-    if plan.unit != "pe_array" or density >= 1.0:
+    if plan.unit != "pe_array" or (density >= 1.0 and act_density >= 1.0):
         return plan
     g = rs_geometry(layer, array.rows, array.cols, array.filter_spad_words, array.ifmap_spad_words,
                     array.psum_spad_words)
-    row = row_cost_pmf(layer.S, density, array.skip_granularity)
-    pe = np.ones(1)
-    for _ in range(g["p"] * g["q"]):
-        pe = np.convolve(pe, row)
-    units = g["sets"] * g["r"]
-    fold = max(1, math.ceil(layer.Q * expected_max(pe, units) - 1e-9))
-    return dataclasses.replace(plan, fold_cycles=min(fold, plan.fold_cycles), time_density=density)
+    row = row_cost_pmf(layer.S, min(density, 1.0), array.skip_granularity)
+    if act_density >= 1.0:
+        pe = sum_pmf(row, g["p"] * g["q"])
+        fold = layer.Q * expected_max(pe, g["sets"] * g["r"])
+    else:
+        width = (layer.Q - 1) * layer.stride_w + layer.S
+        inputs = row_cost_pmf(width, act_density, array.activation_skip_granularity)
+        channel = product_pmf(inputs, sum_pmf(row, g["p"]))
+        pe = sum_pmf(channel, g["q"])
+        fold = layer.Q / width * expected_max(pe, g["used_pes"])
+    fold = max(1, math.ceil(fold - 1e-9))
+    return dataclasses.replace(plan, fold_cycles=min(fold, plan.fold_cycles),
+                               time_density=min(density, 1.0) * min(act_density, 1.0))
