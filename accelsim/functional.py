@@ -101,7 +101,7 @@ def run_functional(
     get a row with datapath `reference` and no errors (not bit-modelled). See the module doc
     for tensors and the synthetic draw.
     `stats` / `compressed`: per layer, the compression HardwareStats the mapping uses and the
-    CompressionResult they measure (`compression.effect.workload_compression`); a layer with a
+    CompressedWeights they measure (`compression.effect.workload_compression`); a layer with a
     result runs its compressed weights, and its ADC converts at the resolution the mapping gives it."""
     if isinstance(vectors, bool) or not isinstance(vectors, (int, np.integer)) or vectors < 1:
         raise InputError(f"must be a positive integer, got {vectors!r}", "functional_vectors")
@@ -120,8 +120,7 @@ def run_functional(
         given_w = given.get(f"{layer.name}.weight")
         result = compressed[i] if compressed is not None else None
         if given_w is None and result is not None:
-            w = _compressed_weights(layer, result.codes if result.linear else None, result.weights, w_bits,
-                                    workload.path)
+            w = _compressed_weights(layer, result.codes, result.weights, w_bits, workload.path)
             origin = "compressed"
         elif given_w is None and layer.name in baked:   # from the .npz `accelsim compress` wrote
             w = _compressed_weights(layer, *baked[layer.name], w_bits, source)

@@ -59,7 +59,7 @@ def simulate(
     wl = load_workload(workload)
     functional = functional or tensors is not None
     # functional mode runs the compressed weights themselves, so it keeps them (same stats either way)
-    stats, compressed = workload_compression(wl, hw, seed) if functional else (workload_stats(wl, hw, seed, cache), None)
+    stats, compressed = workload_compression(wl, hw, seed, cache) if functional else (workload_stats(wl, hw, seed, cache), None)
     data = measure(hw, wl, seed, functional, tensors, functional_vectors, stats, compressed)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)

@@ -39,7 +39,29 @@ def test_same_stats_as_the_timing_path(tmp_yaml):
     stats, results = workload_compression(wl, hw, 3)
     assert stats == workload_stats(wl, hw, 3, cache=False)
     assert [r is None for r in results] == [False, True, False, False]
-    assert all(r.hw == s for r, s in zip(results, stats) if r is not None)
+    assert results[0].codes is not None and results[0].weights is None   # pow2 + bitflip: linear codes
+
+
+def test_second_run_takes_weights_and_stats_from_the_cache(tmp_yaml, tmp_path, monkeypatch):
+    from accelsim.workload.compression import cache as disk
+    from accelsim.workload.compression import effect
+
+    monkeypatch.setenv(disk.ENV_DIR, str(tmp_path / "cache"))
+    hw, wl = load_hardware(ERA), load_workload(_workload(tmp_yaml))
+    stats, results = workload_compression(wl, hw, 4)
+    assert len(list((disk.cache_dir() / disk.KIND).glob("*.weights.npz"))) == 3
+
+    def no(*a, **k):
+        raise AssertionError("compressed again")
+
+    monkeypatch.setattr(effect, "compress_layer", no)
+    again, cached = workload_compression(wl, hw, 4)
+    assert again == stats
+    for a, b in zip(results, cached):
+        assert (a is None and b is None) or (np.array_equal(a.codes, b.codes) and a.codes.dtype == b.codes.dtype)
+    frame = run_functional(hw, wl, np.random.default_rng(0), stats=stats, compressed=results)
+    assert frame.equals(run_functional(hw, wl, np.random.default_rng(0), stats=again, compressed=cached))
+    assert disk.clear() == 6 and not list((disk.cache_dir() / disk.KIND).glob("*"))
 
 
 def test_runs_compressed_codes_at_the_mapped_adc_bits(tmp_yaml):

@@ -91,7 +91,7 @@ def clear() -> int:
     """Remove every cached entry; returns how many were removed."""
     folder = cache_dir() / KIND
     removed = 0
-    for path in folder.glob("*.json") if folder.is_dir() else ():
+    for path in [*folder.glob("*.json"), *folder.glob("*.weights.npz")] if folder.is_dir() else ():
         try:
             path.unlink()
             removed += 1

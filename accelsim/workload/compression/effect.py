@@ -33,11 +33,27 @@ def workload_stats(workload: Workload, hw, seed: int, cache: bool = True) -> lis
     return list(_stats(workload.layers, workload.path, geometry, seed, cache))
 
 
-def workload_compression(workload: Workload, hw, seed: int) -> tuple[list, list]:
-    """(per layer HardwareStats, per layer CompressionResult or None): the statistics
+@dataclasses.dataclass(frozen=True, eq=False)
+class CompressedWeights:
+    """What the functional pass runs of a compressed layer: its linear integer `codes`
+    (weights == codes * scale), or else its compressed float `weights`; (groups, Kred, Nout)."""
+
+    codes: np.ndarray | None
+    weights: np.ndarray | None
+
+    @classmethod
+    def of(cls, result) -> "CompressedWeights":
+        return cls(result.codes, None) if result.linear else cls(None, result.weights)
+
+
+def workload_compression(workload: Workload, hw, seed: int, cache: bool = True) -> tuple[list, list]:
+    """(per layer HardwareStats, per layer CompressedWeights or None): the statistics
     `workload_stats` gives, together with the compressed weights they measure, for the functional
-    pass. Same draws in the same order as `_stats` (so the same stats, bit for bit), without the
-    disk cache, which keeps statistics only. A baked `compressed` layer has stats and no weights."""
+    pass. Same draws in the same order as `_stats`, so the same stats bit for bit. `cache`: the
+    on-disk cache holds a layer's weights next to its statistics entry (`<key>.weights.npz`,
+    written only here); a hit needs both. A baked `compressed` layer has stats and no weights."""
+    from accelsim.workload.compression import cache as disk
+
     if not any(layer.compression for layer in workload.layers):
         n = len(workload.layers)
         return [None] * n, [None] * n
@@ -53,10 +69,67 @@ def workload_compression(workload: Workload, hw, seed: int) -> tuple[list, list]
             stats.append(baked)
             results.append(None)
             continue
+        key = disk.layer_key(layer, geometry, seed, rng.bit_generator.state) if cache else None
+        hit = disk.load(key) if key else None
+        weights = _load_weights(key) if hit is not None and hit[0] is not None else None
+        if weights is not None:   # the stream moves on exactly as the compression would have moved it
+            stats.append(hit[0])
+            results.append(weights)
+            rng.bit_generator.state = hit[1]
+            continue
         result = compress_layer(layer, None, geometry, rng, workload.path, f"layers[{i}] ({layer.name})")
         stats.append(result.hw if result is not None else None)
-        results.append(result)
+        results.append(CompressedWeights.of(result) if result is not None else None)
+        if key:
+            disk.store(key, stats[-1], rng.bit_generator.state)
+            if result is not None:
+                _store_weights(key, results[-1])
     return stats, results
+
+
+def _weights_path(key: str):
+    from accelsim.workload.compression import cache as disk
+
+    return disk.cache_dir() / disk.KIND / f"{key}.weights.npz"
+
+
+def _load_weights(key: str) -> CompressedWeights | None:
+    try:
+        with np.load(_weights_path(key), allow_pickle=False) as data:
+            if "codes" in data.files:
+                return CompressedWeights(data["codes"].astype(np.int64), None)
+            return CompressedWeights(None, data["weights"].astype(np.float64))
+    except (OSError, ValueError, KeyError):
+        return None   # missing or unreadable: a miss
+
+
+def _store_weights(key: str, weights: CompressedWeights) -> None:
+    """Atomically, like the statistics entries; a cache that cannot be written is skipped."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = _weights_path(key)
+    if weights.codes is not None:
+        codes = weights.codes
+        low, high = (int(codes.min()), int(codes.max())) if codes.size else (0, 0)
+        dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64)
+                     if np.iinfo(t).min <= low and high <= np.iinfo(t).max)
+        arrays = {"codes": codes.astype(dtype)}
+    else:
+        arrays = {"weights": np.asarray(weights.weights, dtype=np.float64)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass
 
 
 @lru_cache(maxsize=16)
