@@ -122,8 +122,9 @@ def nand_spin_comparison(seeds: int, epochs: int) -> list[dict]:
     c = train.compare(runs["3 ns"], runs["1 ns"])
     why = ("the MTJ's switching is the stochastic rounding of every update (current set per pulse so that "
            "p_switch = |u|/m; docs/training.md): both pulse widths store unbiased updates, so accuracy holds; "
-           "time: the update pulses shrink 3x but the folds of the accumulators into the main strip (read, "
-           "3 ns main-strip pulses) do not; energy: at equal switching probability a 1 ns pulse needs ~3x the "
+           "time: the update pulses shrink 3x but the reads that reclaim unswitched MTJs, the folds of the "
+           "accumulators into the main strip (3 ns main-strip pulses for the sign and MSBs) and the busiest "
+           "bank's excess do not; energy: at equal switching probability a 1 ns pulse needs ~3x the "
            "current (Sun model: the switching charge does not shrink with the pulse), so I^2 R t grows; the "
            "paper's ~70 % is energy ~ pulse width at a fixed current, which cannot also be the rounding")
     network = "digits CNN"

@@ -34,11 +34,12 @@ def mlp_q(split):
     return net, quantise(net, split.x_train, 8)
 
 
-@pytest.mark.parametrize("make", [nets.mlp, nets.cnn])
-def test_backward_matches_finite_differences(make):
+@pytest.mark.parametrize("make, shape", [(nets.mlp, (1, 8)), (nets.cnn, (1, 8)),
+                                         (lambda rng: nets.cnn(rng, channels=3, size=32), (3, 32))])
+def test_backward_matches_finite_differences(make, shape):
     rng = np.random.default_rng(0)
     net = make(rng)
-    x, y = rng.random((3, 1, 8, 8)), np.array([0, 4, 9])
+    x, y = rng.random((3, shape[0], shape[1], shape[1])), np.array([0, 4, 9])
     logits, caches = nets.forward(net, x, keep=True)
     grads = nets.backward(net, caches, nets.softmax_xent(logits, y)[1])
     for layer, pair in zip(net.compute, grads):
@@ -178,3 +179,13 @@ def test_training_in_mram_reaches_threshold_and_is_reproducible(split):
     # verified 1 ns writes store what 3 ns writes store: same trajectory, cheaper write phase
     assert fast["accuracy"].tolist() == a["accuracy"].tolist()
     assert fast["write_ns"].sum() < a["write_ns"].sum() and fast["energy_pj"].sum() < a["energy_pj"].sum()
+
+
+def test_cifar_shaped_task_is_seeded_and_shaped():
+    from accelsim.ml.data import cifar_shaped
+
+    a, b = cifar_shaped(3, train=40, test=10), cifar_shaped(3, train=40, test=10)
+    assert a.x_train.shape == (40, 3, 32, 32) and a.x_test.shape == (10, 3, 32, 32)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    assert a.x_train.min() >= 0 and a.x_train.max() <= 1 and set(a.y_train) <= set(range(10))
+    assert not np.array_equal(a.x_train, cifar_shaped(4, train=40, test=10).x_train)

@@ -54,7 +54,7 @@ def test_expected_stored_update_equals_the_intended_one(pulse_ns):
 
 
 def test_only_fresh_accumulator_bits_are_pulsed_and_the_rest_never_changes():
-    cfg = SpinTraining.from_preset(pulse_ns=1.0)
+    cfg = SpinTraining.from_preset(pulse_ns=1.0, reclaim=False)
     rng = np.random.default_rng(3)
     n = 5000
     st = Strips.fresh(rng.integers(-100, 100, n), 8)
@@ -80,7 +80,7 @@ def test_only_fresh_accumulator_bits_are_pulsed_and_the_rest_never_changes():
 
 
 def test_a_fold_writes_the_sum_with_nand_spin_semantics_and_erases_the_accumulators():
-    cfg = SpinTraining.from_preset(pulse_ns=1.0, main_pulse_ns=10.0)      # p = 1 exactly: deterministic fold
+    cfg = SpinTraining.from_preset(pulse_ns=1.0, main_pulse_ns=10.0, reclaim=False)  # p = 1: deterministic fold
     assert cfg.p_cap(10.0) == 1.0
     n = 64
     rng = np.random.default_rng(0)
@@ -105,6 +105,27 @@ def test_a_fold_writes_the_sum_with_nand_spin_semantics_and_erases_the_accumulat
     only_sets = (old_main & ~new_main) == 0
     to_set = np.where(only_sets, new_main & ~old_main, new_main)
     assert tot["main_pulses"] == sum(int(((to_set >> b) & 1).sum()) for b in range(8))
+
+
+def test_a_reclaim_reads_and_reuses_the_mtjs_that_did_not_switch():
+    cfg = SpinTraining.from_preset(pulse_ns=1.0)
+    n = 256
+    rng = np.random.default_rng(4)
+    st = Strips.fresh(rng.integers(-60, 60, n), 8)
+    st.plus[:] = np.arange(n)                          # every 8-bit pattern: 0 to 8 ones
+    st.plus_used[:] = 8                                # all pulsed since the erase: a read is due
+    keep = dict(main=st.main.copy(), minus=st.minus.copy(), value=st.value(8))
+    ones = np.array([bin(v).count("1") for v in range(n)])
+    tot, lat = write_update(st, np.full(n, 0.4), cfg, np.random.default_rng(1), np.random.default_rng(2))
+    room = ones < 8                                    # a 0 left: reused, no write
+    assert tot["reclaims"] == int(room.sum()) and tot["folds"] == int((~room).sum()) == 1
+    np.testing.assert_array_equal(st.main[room], keep["main"][room])      # nothing written
+    np.testing.assert_array_equal(st.minus, np.where(room, keep["minus"], 0))
+    gained = st.value(8)[room] - keep["value"][room]
+    assert set(np.unique(gained)) <= {0, 1}            # the one pulse, on a 0 the read found
+    np.testing.assert_array_equal(st.plus_used[room], ones[room] + 1)
+    np.testing.assert_allclose(lat[room], cfg.read_ns + cfg.pulse_ns)   # one read, one pulse
+    assert tot["pulses"] == n and tot["main_pulses"] > 0                # only the full strip folds
 
 
 def test_training_reaches_threshold_and_is_reproducible():

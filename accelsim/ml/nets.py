@@ -56,11 +56,13 @@ def mlp(rng: np.random.Generator, hidden: int = 32) -> Net:
                        Dense(_he(rng, hidden, (hidden, 10)), np.zeros(10))])
 
 
-def cnn(rng: np.random.Generator, c1: int = 8, c2: int = 16) -> Net:
-    """conv3x3(1->c1) pool conv3x3(c1->c2) pool dense(c2*2*2 -> 10)."""
-    return Net("cnn", [Conv(_he(rng, 9, (9, c1)), np.zeros(c1)), Pool(),
+def cnn(rng: np.random.Generator, c1: int = 8, c2: int = 16, channels: int = 1, size: int = 8) -> Net:
+    """conv3x3(channels->c1) pool conv3x3(c1->c2) pool dense(c2*(size/4)^2 -> 10); the defaults
+    are the 8x8 digits' net, channels=3, size=32 a CIFAR-shaped one."""
+    flat = c2 * (size // 4) ** 2
+    return Net("cnn", [Conv(_he(rng, 9 * channels, (9 * channels, c1)), np.zeros(c1)), Pool(),
                        Conv(_he(rng, 9 * c1, (9 * c1, c2)), np.zeros(c2)), Pool(),
-                       Dense(_he(rng, 4 * c2, (4 * c2, 10)), np.zeros(10))])
+                       Dense(_he(rng, flat, (flat, 10)), np.zeros(10))])
 
 
 # --- building blocks (also used by the integer datapath) ------------------------------------
@@ -117,7 +119,7 @@ def backward(net: Net, caches: list, dlogits: np.ndarray) -> list:
     """Gradients [(dw, db) per compute layer, in order]."""
     grads = []
     d = dlogits
-    last = net.compute[-1]
+    last, first = net.compute[-1], net.layers[0]
     for layer, (src, shape, out) in zip(reversed(net.layers), reversed(caches)):
         if isinstance(layer, Pool):
             up = np.repeat(np.repeat(out, layer.size, axis=2), layer.size, axis=3)
@@ -129,10 +131,13 @@ def backward(net: Net, caches: list, dlogits: np.ndarray) -> list:
         if isinstance(layer, Conv):
             dz = d.transpose(0, 2, 3, 1).reshape(-1, layer.w.shape[1])
             grads.append((src.reshape(-1, layer.w.shape[0]).T @ dz, dz.sum(axis=0)))
-            d = col2im(dz @ layer.w.T, shape, layer.k, layer.pad)
+            if layer is not first:   # the input's gradient is not needed
+                # a contiguous w.T: OpenBLAS on a transposed operand ran ~1000x slower here
+                d = col2im(dz @ np.ascontiguousarray(layer.w.T), shape, layer.k, layer.pad)
         else:
             grads.append((src.T @ d, d.sum(axis=0)))
-            d = (d @ layer.w.T).reshape(shape)
+            if layer is not first:
+                d = (d @ np.ascontiguousarray(layer.w.T)).reshape(shape)
     return grads[::-1]
 
 

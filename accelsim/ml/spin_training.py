@@ -20,9 +20,13 @@ m = ceil(|u| / p_cap) program pulses on the next m fresh MTJs of the accumulator
 each at the current I that makes the pulse switch with probability q = |u| / m
 (`devices.mtj.current_for_p_switch`), p_cap = p_switch(max_current, pulse). The expected
 stored update is m * q * sign(u) = u exactly: the device does the stochastic rounding.
-A pulse that does not switch leaves its MTJ 0; the MTJ is never pulsed again before the
-strip is erased. When an accumulator has fewer than m fresh MTJs the weight is *folded*
-first: read the three strips, write main + plus - minus (saturated to the word range) into
+A pulse that does not switch leaves its MTJ 0: still erased, as good as fresh, but the
+controller cannot know it without a read. When an accumulator has fewer than m MTJs not pulsed
+since its last erase or read, the three strips are read (`reclaim`, default on): the read shows
+which MTJs are still 0, and if the accumulator has m of them the update goes there with no
+write at all (a *reclaim*: one read, no erase, no main-strip pulse; the MTJs are
+interchangeable, so the model packs the strip's 1s to its low bits). Only when it has fewer
+is the weight *folded*: the three strips read, write main + plus - minus (saturated to the word range) into
 the main strip by `nand_spin_write_cost` semantics with `skip_erase` (only new 1s are
 programmed if no bit must clear; else SOT erase and program every 1), and SOT-erase both
 accumulators. More than `acc_mtjs` pulses in one step are capped there (q = p_cap): the
@@ -71,6 +75,7 @@ class SpinTraining:
     group_bits: int = 8              # MTJs per strip: the main word's width
     acc_mtjs: int = 8                # MTJs per accumulator strip
     erase_overlap: bool = True       # a fold's accumulator erase overlaps the main strip's programming
+    reclaim: bool = True             # read before folding: reuse the MTJs that did not switch
     erase_ns: float = 1.0
     erase_pj: float = 0.2
     read_ns: float = 2.0
@@ -147,6 +152,21 @@ def write_update(st: Strips, u: np.ndarray, cfg: SpinTraining, rng_acc: np.rando
     fold = (m > 0) & (used + m > acc)
     lat = np.zeros(n)
     energy = 0.0
+    reclaimed = np.zeros(n, dtype=bool)
+    if cfg.reclaim and fold.any():
+        # the read shows the accumulator's 1s; its 0s take pulses again
+        ones = np.where(up, _popcount(st.plus, acc), _popcount(st.minus, acc))
+        reclaimed = fold & (ones + m <= acc)
+        if reclaimed.any():
+            packed = (np.int64(1) << ones) - 1
+            st.plus = np.where(reclaimed & up, packed, st.plus)
+            st.minus = np.where(reclaimed & ~up, packed, st.minus)
+            st.plus_used = np.where(reclaimed & up, ones, st.plus_used)
+            st.minus_used = np.where(reclaimed & ~up, ones, st.minus_used)
+            used = np.where(reclaimed, ones, used)
+            lat[reclaimed] = cfg.read_ns
+            energy += reclaimed.sum() * (gb + 2 * acc) * cfg.read_pj_per_bit
+            fold = fold & ~reclaimed
     main_pulses = 0
     saturated = 0
     if fold.any():
@@ -187,7 +207,7 @@ def write_update(st: Strips, u: np.ndarray, cfg: SpinTraining, rng_acc: np.rando
     lat += m * cfg.pulse_ns
     pulsed = m > 0
     totals = {"energy_pj": energy, "fold_pj": fold_pj, "pulses": pulses, "main_pulses": main_pulses,
-              "folds": int(fold.sum()),
+              "folds": int(fold.sum()), "reclaims": int(reclaimed.sum()),
               "capped": int(np.count_nonzero(want > acc)), "saturated": saturated,
               "current_ua_sum": float((m * current).sum()), "p_sum": float((m * p_real).sum()),
               "weights_pulsed": int(pulsed.sum())}
@@ -200,12 +220,12 @@ def _params(net: nets.Net) -> list[np.ndarray]:
 
 def train_cnn_in_nand_spin(split: Split, cfg: SpinTraining, *, epochs: int = 10, lr: float = 0.1,
                            batch: int = 32, w_max: float = 1.0, seed: int = 0) -> pd.DataFrame:
-    """Train the digits CNN (`nets.cnn`) with plain SGD, its weights and biases stored in NAND-SPIN;
+    """Train `nets.cnn` shaped for the split's images (the digits, or the CIFAR-shaped task) with plain SGD, its weights and biases stored in NAND-SPIN;
     one row per epoch: test accuracy, write-phase time and energy, pulses, folds, mean current."""
     bits = cfg.group_bits
     rngs = [np.random.default_rng([seed, i]) for i in range(4)]
     lsb = w_max / ((1 << (bits - 1)) - 1)
-    net = nets.cnn(rngs[0])
+    net = nets.cnn(rngs[0], channels=split.x_train.shape[1], size=split.x_train.shape[2])
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     params = _params(net)
     shapes = [p.shape for p in params]
@@ -216,7 +236,7 @@ def train_cnn_in_nand_spin(split: Split, cfg: SpinTraining, *, epochs: int = 10,
         for p, s, shape in zip(params, strips, shapes):
             p[...] = (s.value(bits, cfg.acc_mtjs) * lsb).reshape(shape)
 
-    keys = ("energy_pj", "fold_pj", "pulses", "main_pulses", "folds", "capped", "saturated", "current_ua_sum", "p_sum",
+    keys = ("energy_pj", "fold_pj", "pulses", "main_pulses", "folds", "reclaims", "capped", "saturated", "current_ua_sum", "p_sum",
             "weights_pulsed")
     rows = []
     for epoch in range(1, epochs + 1):
