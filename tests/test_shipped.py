@@ -68,8 +68,9 @@ def _crossbars_needed(hw, workload) -> int:
     return total
 
 
-# Transformers take tens of seconds per run until fast fidelity no longer scales with layer count:
-# in the default suite BERT runs on one chip of each family, the large models only under -m slow.
+# Transformers take seconds to minutes per run: in the default suite BERT runs on one chip of each
+# family here, and every transformer on a chip of each family in test_transformer_block.py
+# (test_shipped_transformers_on_every_chip_family); the whole matrix only under -m slow.
 LARGE = {"gpt2", "vit_b16", "llama2_7b_prefill", "llama2_7b_decode"}
 QUICK_FOR_BERT = {"systolic_32x32", "eyeriss", "isaac", "mram_crossbar"}
 
