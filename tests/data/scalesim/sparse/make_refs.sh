@@ -61,3 +61,10 @@ run conv_8x8_is_calc_nm   8 8 is 2 CALC 4 false 4 csc conv_nm conv
 run gemm_8x8_ws_calc_nm   8 8 ws 2 CALC 4 false 4 ellpack_block gemm_nm gemm
 run gemm_16x8_os_user_nm 16 8 os 1 USER 8 false 4 ellpack_block gemm_nm gemm
 run gemm_8x8_ws_user_opt  8 8 ws 2 USER 4 true 4 csr gemm_nm gemm
+# odd arrays, 1 kB buffers, BlockSize 6 and 8 (row-wise needs ws: SCALE-Sim 3.0.0 stops os and is
+# row-wise runs with "Dimension mismatch between operands")
+run conv_7x13_ws_user_nm   7 13 ws 1 USER 2 false 4 csr conv_nm conv
+run gemm_13x7_os_calc_nm  13  7 os 1 CALC 4 false 4 ellpack_block gemm_nm gemm
+run conv_5x9_is_user_nm    5  9 is 1 USER 1 false 4 ellpack_block conv_nm conv
+run gemm_12x5_ws_user_opt 12  5 ws 1 USER 3 true 6 ellpack_block gemm_nm gemm
+run conv_8x12_ws_calc_opt  8 12 ws 1 CALC 4 true 8 csc conv_nm conv
