@@ -50,6 +50,11 @@ UNSEEN = {
     "swin_tiny": dict(kind="swin", export=[("dynamo", 18), ("legacy", 17)],
                       cfg=dict(image_size=32, patch_size=2, num_channels=3, embed_dim=16, depths=[2, 2],
                                num_heads=[2, 4], window_size=4, mlp_ratio=2.0)),
+    # LLaMA decode step with the KV cache as inputs: one new token against 12 cached (GQA 4 / 2)
+    "llama_decode_kvcache": dict(kind="llama_decode", export=[("legacy", 17), ("dynamo", 18)], past=12,
+                                 cfg=dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=4,
+                                          num_key_value_heads=2, intermediate_size=128, vocab_size=V,
+                                          max_position_embeddings=64)),
     # DeiT: ViT with a distillation token (patches + 2 tokens), dynamic batch axis
     "deit_tiny": dict(kind="deit", export=[("legacy", 17), ("dynamo", 18)], dynamic=True,
                       cfg=dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=4, intermediate_size=128,
@@ -67,6 +72,24 @@ class TwoInputs(torch.nn.Module):
     def forward(self, x, d):
         return self.model(input_ids=x, attention_mask=torch.ones_like(x), decoder_input_ids=d,
                           return_dict=False)[0]
+
+
+class DecodeStep(torch.nn.Module):
+    """One decode step: the new token's ids and the cached K and V in, its hidden state and the
+    grown K and V out (one block)."""
+
+    def __init__(self, model, config):
+        super().__init__()
+        self.model, self.config = model, config
+
+    def forward(self, x, k0, v0):
+        import transformers as tf
+
+        cache = tf.DynamicCache(config=self.config)
+        cache.update(k0, v0, 0)
+        out = self.model(input_ids=x, past_key_values=cache, use_cache=True, return_dict=True)
+        layer = out.past_key_values.layers[0]
+        return out.last_hidden_state, layer.keys, layer.values
 
 
 def build(name: str):
@@ -88,6 +111,11 @@ def build(name: str):
     elif kind == "bart":
         model = tf.BartModel(tf.BartConfig(**cfg, attn_implementation="eager"))
         args = (ids(entry["seq"]), ids(entry["dec"]))
+    elif kind == "llama_decode":
+        config = tf.LlamaConfig(**cfg, attn_implementation="eager")
+        kv, hd = cfg["num_key_value_heads"], cfg["hidden_size"] // cfg["num_attention_heads"]
+        past = lambda: torch.randn(1, kv, entry["past"], hd)  # noqa: E731
+        return DecodeStep(tf.LlamaModel(config).eval(), config).eval(), (ids(1), past(), past())
     elif kind == "swin":
         model, args = tf.SwinModel(tf.SwinConfig(**cfg, attn_implementation="eager"), add_pooling_layer=False), (image(cfg),)
     else:
@@ -102,7 +130,7 @@ def build(name: str):
 def export(name: str):
     entry = UNSEEN[name]
     model, args = build(name)
-    names = ["x", "d"][:len(args)]
+    names = (["x", "k0", "v0"] if len(args) == 3 else ["x", "d"])[:len(args)]
     for exporter, opset in entry["export"]:
         path = str(HERE / f"{name}_{exporter}_op{opset}.onnx")
         with torch.no_grad():
