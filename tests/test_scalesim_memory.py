@@ -145,7 +145,10 @@ CLOSED_FORMS = [  # (layer, dataflow, rows, cols, ifmap / filter buffer words, e
     (dict(C=16, H=8, W=8, K=8, R=1, S=1), "is", 4, 4, 200, 200, (EVERY_MISS, EVERY_MISS)),
     (dict(C=8, H=10, W=10, K=6, R=3, S=3), "ws", 4, 4, 500, 500, (EVERY_MISS, EVERY_MISS)),
     (dict(C=8, H=10, W=10, K=6, R=3, S=3, pad_bottom=1, pad_right=1), "ws", 4, 4, 500, 500, (EVERY_MISS, EVERY_MISS)),
-    (dict(C=8, H=10, W=10, K=6, R=3, S=3), "ws", 4, 4, 600, 500, (LOOKUP, EVERY_MISS)),
+    (dict(C=8, H=10, W=10, K=6, R=3, S=3), "ws", 4, 4, 600, 500, (EVERY_MISS, EVERY_MISS)),  # fold ends apart
+    (dict(C=8, H=20, W=20, K=6, R=3, S=3), "ws", 4, 4, 5000, 500, (EVERY_MISS, EVERY_MISS)),
+    (dict(C=8, H=20, W=20, K=6, R=3, S=3), "ws", 4, 4, 6000, 500, (LOOKUP, EVERY_MISS)),  # 29,000 hits
+    (dict(C=8, H=20, W=20, K=6, R=3, S=3, pad_bottom=2, pad_right=2), "ws", 4, 4, 5400, 500, (LOOKUP, EVERY_MISS)),
     (dict(C=3, H=10, W=10, K=6, R=3, S=3), "ws", 8, 4, 500, 500, (LOOKUP, EVERY_MISS)),
     (dict(C=4, H=6, W=6, K=10, R=3, S=3), "os", 4, 4, 500, 150, (FITS, EVERY_MISS)),
     (dict(C=4, H=6, W=6, K=10, R=3, S=3), "os", 4, 4, 500, 300, (FITS, LOOKUP)),

@@ -69,10 +69,53 @@ def _ifmap_reuse(terms, df: int, rows: int, rf: int, cf: int, window: int, spars
     share = (hi // terms.channels) * terms.channels >= lo  # some column pair a channel apart
     within = prefix[b] - prefix[a + 1]  # demands of the folds between a and b in one pass
     across = prefix[rf] - prefix[b + 1] + prefix[a]  # from b to a in the next pass
-    gap = np.where(cf > 1, np.minimum(within, across), within)
-    if np.all(~share | (gap >= window - 1)):
+    # pairs the whole folds between do not keep a window apart: (earlier block, later block, those demands)
+    need = window - 1
+    near, back = share & (within < need), share & (across < need) & (cf > 1)
+    close = [*zip(a[near], b[near], within[near]), *zip(b[back], a[back], across[back])]
+    if not close:
         return EVERY_MISS, 0  # (one block, next pass: a whole pass apart, >= distinct >= window)
+    if terms.base.size * terms.offset.size > 1 << 24 or len(close) > 4096:
+        return LOOKUP, 0
+    if all(g + _ends_apart(terms, rows, x, y) >= need for x, y, g in close):
+        return EVERY_MISS, 0
     return LOOKUP, 0
+
+
+def _ends_apart(terms, rows: int, x: int, y: int) -> int:
+    """At least how many demands of its own fold follow a demand in block x's fold, plus how many
+    of block y's fold precede a later demand of the same address there (ws ifmap).
+
+    In a ws fold pixel i's column c is demanded in row R + i + c, so the demands of pixels
+    >= i1 + R all come after (i1, c1), and those of pixels <= i2 - R before (i2, c2). Two columns
+    with one channel share an address when the pixels are (dfy / stride_h) rows and
+    (dfx / stride_w) columns apart: i2 = i1 + delta. The bound is the least, over those deltas
+    and every i1, of the two counts."""
+    m, width = terms.base.size, terms.offset.size
+    cols_x = np.arange(x * rows, min(x * rows + rows, width))
+    cols_y = np.arange(y * rows, min(y * rows + rows, width))
+    inside = lambda cols: ((terms.y0[:, None] + terms.fy[None, cols] < terms.H)  # noqa: E731
+                           & (terms.x0[:, None] + terms.fx[None, cols] < terms.W)).sum(axis=1)
+    after = np.concatenate([np.cumsum(inside(cols_x)[::-1])[::-1], [0]])  # after[p]: pixels >= p
+    before = np.concatenate([[0], np.cumsum(inside(cols_y))])  # before[p]: pixels < p
+    ux, uy = np.unique(terms.x0), np.unique(terms.y0)
+    q = ux.size
+    sw = int(ux[1] - ux[0]) if ux.size > 1 else 1
+    sh = int(uy[1] - uy[0]) if uy.size > 1 else 1
+    same = (cols_x[:, None] % terms.channels) == (cols_y[None, :] % terms.channels)
+    dfy = terms.fy[cols_x][:, None] - terms.fy[cols_y][None, :]
+    dfx = terms.fx[cols_x][:, None] - terms.fx[cols_y][None, :]
+    ok = same & (dfy % sh == 0) & (dfx % sw == 0)
+    deltas = np.unique(((dfy // sh) * q + dfx // sw)[ok])
+    if deltas.size == 0:
+        return 1 << 62  # no column pair can share an address
+    i1 = np.arange(m)
+    least = 1 << 62
+    for delta in deltas:
+        first = np.clip(i1 + rows, 0, m)
+        last = np.clip(i1 + delta - rows + 1, 0, m)
+        least = min(least, int((after[first] + before[last]).min()))
+    return least
 
 
 def _filter_reuse(df: int, cols: int, k: int, n_filters: int, rf: int, cf: int, filter_rows, window: int):
