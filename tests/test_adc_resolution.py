@@ -197,3 +197,12 @@ def test_a_run_reports_and_prices_each_layers_adc_bits():
     total = c[(c.component == "adc") & (c.stat == "conversions")]["value"].sum()
     by_bits = c[(c.component == "adc") & c.stat.str.match(r"conversions_\d+b$")]["value"].sum()
     assert by_bits == total == r.layers["adc_conversions"].sum()
+
+
+def test_compress_table_shows_the_packing_each_chip_maps():
+    from accelsim.workload.compression.cli import layer_table
+
+    wl = Workload("w", (GAPPED_LAYER,))
+    table = layer_table(wl, {"fc": (_gapped([1, 1, 0, 0, 1, 1, 0, 0]), "synthetic")})
+    line = table.splitlines()[1]
+    assert line.split()[-6:] == ["2->1", "(2", "capped)", "2", "(3", "free)"]

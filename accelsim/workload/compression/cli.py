@@ -100,8 +100,15 @@ def layer_table(workload, results) -> str:
         dense_bits += 32 * r.weights.size
         stored += hw.stored_bits
         xbars = f"{hw.crossbars_dense}->{hw.crossbars_compressed}" if r.geometry else "-"
-        # bits an ADC needs for the largest column sum with 1-bit input slices (devices/adc.py)
-        adc = str(column_sum_bits(hw.max_column_sum)) if hw.max_column_sum is not None else "-"
+        if hw.capped_crossbars is not None and hw.capped_crossbars != hw.crossbars_compressed:
+            xbars += f" ({hw.capped_crossbars} capped)"   # what an adc_resolution: column_sums chip maps
+        # bits an ADC needs for the largest column sum with 1-bit input slices (devices/adc.py),
+        # in the packing a column_sums chip maps (capped), and in the free one if that needs more
+        adc = "-"
+        if hw.max_column_sum is not None:
+            free = column_sum_bits(hw.max_column_sum)
+            capped = column_sum_bits(hw.capped_max_column_sum) if hw.capped_max_column_sum is not None else free
+            adc = str(capped) if capped == free else f"{capped} ({free} free)"
         rows.append((layer.name, label, r.scheme, f"{r.ratio:.2f}x", str(hw.weight_bits), f"{hw.density:.3f}",
                      f"{r.error['rel_l2']:.4f}", f"{r.error['max_abs']:.3g}", f"{hw.freed_bit_columns:.3f}", xbars, adc))
     if not rows:
