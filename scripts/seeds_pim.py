@@ -185,7 +185,7 @@ def sensitivity(network: str = "resnet20_cifar") -> list[dict]:
         wl = compressed(network, steps, suffix) if distribution == "normal" else baked(
             network, steps, suffix, hw, distribution)
         era = measure(hw, wl)
-        rows.append({"label": label, **{k: era[k] / isaac[k] for k in ("energy", "area", "throughput")},
+        rows.append({"label": label, **{k: era[k] / isaac[k] for k in ("energy", "area", "area_chip", "throughput")},
                      "adc_bits": era["adc_bits"], "act_error": era["act_error"],
                      "weight_error": weight_error(compressed(network, steps, suffix), hw, distribution)})
     return rows
@@ -289,11 +289,11 @@ def _section(nets: dict, sens: list[dict], labels: dict, sweep: list[dict]) -> s
                   f"{n} {r['reduction']:.2f}x" for n, r in nets.items()) + "; PIM-Prune reports 24.85x (CIFAR-10 "
               "ResNet-18) and 3.56x (ImageNet ResNet-18).", "",
               "### Sensitivity: ERA-BS over ISAAC on ResNet-20 (CIFAR-10) as each unpublished parameter moves", "",
-              "| setting | energy eff. | area eff. (right-sized) | throughput | ADC bits used | worst weight rel. L2 "
-              "error | worst activation rel. L2 error |", "|---|---|---|---|---|---|---|"]
+              "| setting | energy eff. | area eff. (chip) | area eff. (right-sized) | throughput | ADC bits used "
+              "| worst weight rel. L2 error | worst activation rel. L2 error |", "|---|---|---|---|---|---|---|---|"]
     for s in sens:
-        lines.append(f"| {s['label']} | {_x(s['energy'])} | {_x(s['area'])} | {_x(s['throughput'])} | {s['adc_bits']} "
-                     f"| {s['weight_error']:.3f} | {s['act_error']:.3f} |")
+        lines.append(f"| {s['label']} | {_x(s['energy'])} | {_x(s['area_chip'])} | {_x(s['area'])} "
+                     f"| {_x(s['throughput'])} | {s['adc_bits']} | {s['weight_error']:.3f} | {s['act_error']:.3f} |")
     lines += ["", "### PIM-Prune-style crossbar reduction as the pruning ratio moves (ResNet-18, CIFAR-10)", "",
               "Row segments pruned by L2 norm from synthetic He-normal 16-bit weights, no retraining; "
               "PIM-Prune's own ratios are not public.", "",
