@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import functools
 import io
 import os
 import random
@@ -447,9 +448,28 @@ def memory_limit(extra_bytes: int = 3 * 2**30):
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+@functools.cache  # once per process: the compiled code is then cached on disk and in memory
+def warm_up() -> None:
+    """Run one unmutated input of each simulating path, untimed, so that Numba's one-off
+    compilation in a fresh clone (about 13 s of CPU for the SCALE-Sim memory kernels) is
+    not charged to whichever fuzz case happens to reach a kernel first as a "hang"."""
+    cfgs, topos = _scalesim_files()
+    toy = ROOT / "workloads" / "toy3.yaml"
+    cases = [{}, ["run", str(SMALL_HW), str(toy), "-q"]], \
+        [{"topo.csv": _small_topology(topos[0])}, ["run", str(cfgs[0]), "{dir}/topo.csv", "-q"]], \
+        [{}, ["run", str(ROOT / "hwconfigs" / "isaac.yaml"), str(toy), "-q"]], \
+        [{}, ["run", str(ROOT / "hwconfigs" / "eyeriss.yaml"), str(toy), "-q"]]
+    for files, argv in cases:
+        with tempfile.TemporaryDirectory(prefix="accelsim-fuzz-") as tmp:
+            outcome = run_case(Case("warm-up", 0, files, argv), Path(tmp), timeout=600.0)
+        if outcome.name != "ok":
+            raise RuntimeError(f"fuzz warm-up input failed: {describe(outcome)}")
+
+
 def run_cases(kinds, count: int, seed: int, timeout: float = TIMEOUT_S) -> list[Outcome]:
-    """`count` cases of each kind, case seeds seed*100000 + i."""
+    """`count` cases of each kind, case seeds seed*100000 + i (after an untimed warm-up)."""
     outcomes = []
+    warm_up()
     with memory_limit():
         for kind in kinds:
             for i in range(count):
