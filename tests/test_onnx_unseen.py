@@ -1,5 +1,5 @@
 """Exports the importer was not written against (tests/data/onnx/make_unseen.py, made on the side):
-other architectures (DistilBERT, Mistral, Qwen2, T5 encoder, BART, Swin, DeiT), a decode step with
+other architectures (DistilBERT, Mistral, Qwen2, Phi-3, T5 encoder, BART, Swin, DeiT), a decode step with
 the KV cache as inputs, opsets 11 to 23, dynamic axes, fp16 weights. MACs equal a per-layer count from the configs written here, both
 exports give the same layers, and every function is one vector layer."""
 
@@ -67,6 +67,10 @@ UNSEEN = {
                   {"layernorm": 11, "softmax": 4, "add": 8, "gelu": 4},
                   2 * softmax_elements(16, 2, windows=16) + 2 * softmax_elements(16, 4, windows=4),
                   2 * 2 * 256 * 16 + 2 * 2 * 64 * 32),
+    "phi3_tiny": (("legacy_op17", "dynamo_op18"),          # fused qkv and gate/up: the gate multiply of two
+                  attention(12, 64, 4, 16, kv=2) + mlp(12, 64, 96, gated=True),  # halves of one MatMul counts
+                  {"rmsnorm": 3, "rope": 2, "softmax": 1, "add": 2, "silu": 1, "mul": 1},
+                  softmax_elements(12, 4), 2 * 12 * 64),
     "llama_decode_kvcache": (("legacy_op17", "dynamo_op18"),  # 1 new token, 12 cached K/V as inputs, GQA 4 / 2
                              64 * 64 + 2 * 64 * 2 * 16 + 2 * 4 * 1 * 13 * 16 + 64 * 64 + mlp(1, 64, 128, gated=True),
                              {"rmsnorm": 3, "rope": 2, "softmax": 1, "add": 2, "silu": 1, "mul": 1},

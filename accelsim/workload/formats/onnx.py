@@ -120,7 +120,8 @@ def read_onnx(path: str | Path, dims: dict[str, int] | None = None) -> tuple[Wor
         if layer is not None:
             found[index] = layer, w
     boundary = {out for i, (layer, _) in found.items() if not layer.is_vector for out in graph.node[i].output}
-    for index, op in combining_nodes(graph, inits, boundary).items():
+    constant = lambda tensor: small_integers(tensor, inits, consts, onnx)  # noqa: E731
+    for index, op in combining_nodes(graph, inits, boundary, shapes, constant).items():
         found[index] = readers[index].combining(op), None
     layers: list[Layer] = []
     weights: dict[str, np.ndarray] = {}
@@ -141,6 +142,19 @@ def read_onnx(path: str | Path, dims: dict[str, int] | None = None) -> tuple[Wor
         if model.producer_name else ""
     wl = Workload(name=path.stem, layers=tuple(layers), source=f"ONNX model {path.name}{producer}", path=source)
     return wl, weights
+
+
+def small_integers(name: str, inits: dict, consts: dict, onnx) -> list[int] | None:
+    """The integers of a small tensor given as an initialiser or a Constant node, else None."""
+    if name in inits:
+        array = onnx.numpy_helper.to_array(inits[name])
+    elif name in consts:
+        array = onnx.numpy_helper.to_array(onnx.helper.get_attribute_value(consts[name].attribute[0]))
+    else:
+        return None
+    if array.size > 64 or not np.issubdtype(array.dtype, np.integer):
+        return None
+    return [int(v) for v in array.ravel()]
 
 
 def bind_dynamic_axes(model, dims: dict[str, int], source: str) -> None:
@@ -201,13 +215,7 @@ class _Node:
         """A small integer input (axes) given as an initialiser or a Constant node, else None."""
         if len(self.node.input) <= i or not self.node.input[i]:
             return None
-        name = self.node.input[i]
-        if name in self.inits:
-            return [int(v) for v in self.onnx.numpy_helper.to_array(self.inits[name]).ravel()]
-        if name in self.consts:
-            value = self.onnx.helper.get_attribute_value(self.consts[name].attribute[0])
-            return [int(v) for v in self.onnx.numpy_helper.to_array(value).ravel()]
-        return None
+        return small_integers(self.node.input[i], self.inits, self.consts, self.onnx)
 
     def window(self, kernel: tuple[int, int], hw: tuple[int, int]) -> dict:
         """strides and pads (auto_pad resolved; ceil_mode as extra bottom/right padding, so the

@@ -50,6 +50,11 @@ UNSEEN = {
     "swin_tiny": dict(kind="swin", export=[("dynamo", 18), ("legacy", 17)],
                       cfg=dict(image_size=32, patch_size=2, num_channels=3, embed_dim=16, depths=[2, 2],
                                num_heads=[2, 4], window_size=4, mlp_ratio=2.0)),
+    # Phi-3: fused qkv and gate/up projections (one MatMul each, then split), GQA 4 / 2
+    "phi3_tiny": dict(kind="phi3", export=[("legacy", 17), ("dynamo", 18)], seq=12,
+                      cfg=dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=4, num_key_value_heads=2,
+                               intermediate_size=96, vocab_size=V, max_position_embeddings=64,
+                               pad_token_id=0)),
     # LLaMA decode step with the KV cache as inputs: one new token against 12 cached (GQA 4 / 2)
     "llama_decode_kvcache": dict(kind="llama_decode", export=[("legacy", 17), ("dynamo", 18)], past=12,
                                  cfg=dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=4,
@@ -104,6 +109,8 @@ def build(name: str):
         model, args = tf.DistilBertModel(tf.DistilBertConfig(**cfg, attn_implementation="eager")), (ids(entry["seq"]),)
     elif kind == "mistral":
         model, args = tf.MistralModel(tf.MistralConfig(**cfg, attn_implementation="eager")), (ids(entry["seq"]),)
+    elif kind == "phi3":
+        model, args = tf.Phi3Model(tf.Phi3Config(**cfg, attn_implementation="eager")), (ids(entry["seq"]),)
     elif kind == "qwen2":
         model, args = tf.Qwen2Model(tf.Qwen2Config(**cfg, attn_implementation="eager")), (ids(entry["seq"]),)
     elif kind == "t5":
