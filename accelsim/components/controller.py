@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 from accelsim.limits import require_memory
 from accelsim.workload.mapping.plan import LayerPlan
@@ -10,12 +11,11 @@ from accelsim.workload.mapping.plan import LayerPlan
 # fast fidelity: about this many jobs per layer; first and last fold stay single jobs so a
 # layer's start-up and tail are timed as finely as in `fine`.
 FAST_JOBS_PER_LAYER = 256
-# A layer whose single fold overflows a quarter of a buffer keeps this many folds at each end
-# as single jobs; its middle jobs are paced at the steady-state fold period (`jobs_for`).
+# A layer that quarter-buffer jobs would cut into more than FAST_JOBS_PER_LAYER jobs keeps this
+# many folds at each end as single jobs; its middle, about PACED_JOBS_PER_LAYER batches, streams
+# and is paced by fine fidelity's timeline (`jobs_for`, `PEArray`).
 EDGE_FOLDS = 8
-PACED_JOBS_PER_LAYER = 512
-# Past this many quarter-buffer jobs in one layer, fast batches and paces it all the same.
-MAX_WINDOW_JOBS = 1 << 16
+PACED_JOBS_PER_LAYER = 64
 # A job costs about this much memory while a run holds its table (measured: ~0.43 KB).
 JOB_BYTES = 512
 
@@ -41,6 +41,20 @@ class Job:
     filter_write_delay: int = 0
     pace: int = 0         # paced batch: ends no earlier than this many cycles after its layer's
     pace_origin: bool = False  # ...first paced batch began (this job is that one)
+    # A paced batch streams (`PEArray`): per operand [first cycle on the link, arrival of its
+    # first folds' bytes, how many folds those are, arrival of the last byte]; the event of
+    # its start; the cycle its first fold's outputs start to drain.
+    spans: dict = field(default_factory=dict)
+    started: object = None
+    ofmap_ready: int = 0
+
+    @property
+    def streams(self) -> bool:
+        return self.pace > 0
+
+    def head(self, total: int, folds: int = 1) -> int:
+        """The share of `total` of the job's first `folds` folds."""
+        return _share(total, self.plan.folds, self.start, self.start + folds)
 
     def share(self, total: int) -> int:
         return _share(total, self.plan.folds, self.start, self.end)
@@ -68,7 +82,8 @@ def fold_runs(folds: int, fidelity: str, max_chunk: int | None = None,
         while ramp[-1] < chunk and len(ramp) < max_jobs // 4:
             ramp.append(min(chunk, max(ramp[-1] + 1, grow(ramp[-1]))))
         middle = folds - 2 * sum(ramp)
-        sizes = ramp + [min(chunk, middle - a) for a in range(0, middle, chunk)] + ramp[::-1]
+        n = -(-middle // chunk)  # the middle in n runs of sizes that differ by at most one
+        sizes = ramp + [_share(middle, n, i, i + 1) for i in range(n)] + ramp[::-1]
     runs, a = [], 0
     for n in sizes:
         runs.append((a, a + n))
@@ -97,56 +112,73 @@ def max_chunk(plan: LayerPlan, buffer_bytes: dict[str, int] | None) -> int | Non
 
 
 def needs_pacing(plan: LayerPlan, fidelity: str, buffer_bytes: dict[str, int] | None) -> bool:
-    """A fast layer batched past the quarter-buffer bound, and paced (`jobs_for`): one whose
-    single fold overflows a quarter of a buffer (fine then prefetches a fold or two ahead,
-    and a batch would hide DRAM latency that fine exposes), or one that quarter-buffer jobs
-    would cut into more than MAX_WINDOW_JOBS jobs (a cost bound: there, small folds behind a
-    deep prefetch window are timed less exactly than the 0.5 % the tests check)."""
-    if fidelity != "fast" or plan.folds <= FAST_JOBS_PER_LAYER:
+    """A fast layer batched past the quarter-buffer bound, and paced (`jobs_for`): one that
+    quarter-buffer jobs would cut into more than FAST_JOBS_PER_LAYER jobs -- a single fold
+    that overflows a quarter of a buffer, or a stream (weights of an LLM layer) of many
+    buffers' worth. Its cost is then bounded by a constant, whatever its folds or bytes."""
+    if fidelity != "fast" or plan.folds <= max(FAST_JOBS_PER_LAYER, 4 * EDGE_FOLDS):
         return False
     limit = max_chunk(plan, buffer_bytes)
-    return limit is not None and (limit == 0 or -(-(plan.folds - 2) // limit) > MAX_WINDOW_JOBS)
+    return limit is not None and (limit == 0 or -(-(plan.folds - 2) // limit) > FAST_JOBS_PER_LAYER - 2)
 
 
-def _growth(plan: LayerPlan, link):
-    """How fast a paced layer's batches may grow: a batch of n folds computes while the next
-    one loads, so the next may hold as many folds as load (with the link `link` = (bytes per
-    cycle or None, latency cycles)) in n folds' compute; a link-bound layer doubles."""
-    from fractions import Fraction
-
-    bw, latency = link or (None, 0)
-    per_fold = sum(plan.dram_read_bytes.values()) + sum(plan.dram_write_bytes.values())
-    if bw is None or per_fold == 0:
-        return None
-    load = Fraction(per_fold, plan.folds) / bw          # link cycles per fold
-    compute = Fraction(plan.folds * plan.fold_cycles + plan.sram_stall_cycles, plan.folds)
-    if load >= compute:
-        return None
-    return lambda n: min(2 * n, int((n * compute - latency) / load))
+def probe_folds(plan: LayerPlan, folds: int) -> int:
+    """At least `folds` folds, a whole number of the plan's groups when a group is shorter
+    (so a probe's group ends fall as often as the layer's)."""
+    per_group = plan.folds // plan.groups
+    return folds if per_group >= folds else -(-folds // per_group) * per_group
 
 
 def probe_plan(plan: LayerPlan, folds: int) -> LayerPlan:
-    """The first `folds` folds of `plan` as a layer of their own (one group): what a fine
-    probe runs to measure the layer's steady-state fold period."""
+    """The first `folds` folds of `plan` as a layer of their own: what a fine probe runs to
+    measure the layer's steady-state fold period."""
     import dataclasses
 
     def part(d: dict) -> dict:
         return {k: _share(v, plan.folds, 0, folds) for k, v in d.items()}
 
+    per_group = plan.folds // plan.groups
+    groups = folds // per_group if folds % per_group == 0 else 1
     return dataclasses.replace(
-        plan, folds=folds, groups=1, end_adjust=0, sram_stall_cycles=_share(plan.sram_stall_cycles, plan.folds, 0, folds),
+        plan, folds=folds, groups=max(1, groups), sram_stall_cycles=_share(plan.sram_stall_cycles, plan.folds, 0, folds),
         dram_read_bytes=part(plan.dram_read_bytes), dram_write_bytes=part(plan.dram_write_bytes),
         sram_reads=part(plan.sram_reads), sram_writes=part(plan.sram_writes), decode_ops=_share(plan.decode_ops, plan.folds, 0, folds),
         used_pes=_share(plan.used_pes, plan.folds, 0, folds))
 
 
+@dataclass(frozen=True)
+class Pace:
+    """Fine fidelity's timeline for a paced layer: `ends[f]`, the cycle its fold f ended in a
+    fine probe of its first folds on a fresh chip, then `slope` cycles per fold (the probe's
+    last stretch) past them. A probe's last EDGE_FOLDS folds end as a tail does, not as the
+    same folds of a longer run, so the timeline leaves them out."""
+
+    ends: tuple
+    slope: Fraction
+
+    @classmethod
+    def from_probe(cls, ends: list[int]) -> "Pace":
+        kept = ends[:max(1, len(ends) - EDGE_FOLDS)]
+        if len(kept) < 8:
+            return cls(tuple(kept), Fraction(kept[-1] - kept[0], max(1, len(kept) - 1)))
+        # slope between the mean ends of the kept folds' third and fourth quarters
+        q = len(kept) // 4
+        a, b = kept[len(kept) - 2 * q:len(kept) - q], kept[len(kept) - q:]
+        return cls(tuple(kept), Fraction(sum(b) - sum(a), q * q))
+
+    def at(self, folds: int) -> Fraction:
+        """When the layer's first `folds` folds have ended, from the start of its first."""
+        n = len(self.ends)
+        return Fraction(self.ends[folds - 1]) if folds <= n else self.ends[-1] + self.slope * (folds - n)
+
+
 def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str, int] | None = None,
-             period=None, link=None, source: str | None = None, ideal: bool = False) -> list[Job]:
+             pace: Pace | None = None, source: str | None = None, ideal: bool = False) -> list[Job]:
     """The jobs of one layer; `buffer_bytes` (stream -> buffer capacity) bounds fast jobs.
 
-    `period` (cycles per fold, a Fraction, for a layer that `needs_pacing`): its batched jobs
-    end no earlier than their folds since the first batch began times that period -- the
-    rate fine fidelity settles into -- a schedule, so a late batch is not delayed further.
+    `pace` (for a layer that `needs_pacing`): its batched jobs end no earlier than fine's
+    timeline has their folds end (counted from the first batch's start) -- a schedule, so a
+    late batch is not delayed further.
     `ideal` (no resource shared between jobs: an ideal DRAM link, SRAM buffers): a fast layer
     is its first fold, the rest but the last, and its last fold -- exact, as nothing waits."""
     if fidelity == "fine":
@@ -156,11 +188,11 @@ def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str,
     jobs = []
     if ideal and fidelity == "fast":  # nothing shared: any batching is exact, so batch all
         runs = fold_runs(plan.folds, fidelity, None, max_jobs=3)
-    elif period is None:
+    elif pace is None:
         runs = fold_runs(plan.folds, fidelity, max_chunk(plan, buffer_bytes))
     else:
-        runs = fold_runs(plan.folds, fidelity, None, PACED_JOBS_PER_LAYER, EDGE_FOLDS, _growth(plan, link))
-    paced_from = next((a for a, b in runs if b - a > 1), None) if period is not None else None
+        runs = fold_runs(plan.folds, fidelity, None, PACED_JOBS_PER_LAYER, EDGE_FOLDS)
+    paced_from = next((a for a, b in runs if b - a > 1), None) if pace is not None else None
     for a, b in runs:
         group_ends = b // per_group - a // per_group  # groups whose last fold is in [a, b)
         paced = paced_from is not None and b - a > 1
@@ -173,6 +205,6 @@ def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str,
             ofmap_read_bytes=_share(plan.dram_read_bytes.get("ofmap", 0), plan.folds, a, b),
             ofmap_bytes=_share(plan.dram_write_bytes.get("ofmap", 0), plan.folds, a, b),
             first=a == 0, last=b == plan.folds, plan=plan, start=a, end=b,
-            pace=int(period * (b - paced_from)) if paced else 0, pace_origin=paced and a == paced_from,
+            pace=int(pace.at(b) - pace.at(paced_from)) if paced else 0, pace_origin=paced and a == paced_from,
         ))
     return jobs

@@ -11,17 +11,18 @@ both operands and for room in the ofmap buffer, and each wait is a stall with it
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
-from accelsim.components.controller import EDGE_FOLDS, Job, jobs_for, needs_pacing, probe_plan
+from accelsim.components.controller import Job, Pace, jobs_for, needs_pacing, probe_folds, probe_plan
 from accelsim.components.mram import MRAM_STATS, MramWriter
 from accelsim.config.schema import HardwareConfig, Sram
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
 from accelsim.workload import Workload
 from accelsim.workload.mapping import map_workload
 
-# Folds in the shorter of the two fine probes that measure a paced layer's fold period.
-PROBE_FOLDS = 4 * EDGE_FOLDS
+# Folds in the fine probe that gives a paced layer its timeline (`_pace`): fine's fold period
+# can beat by ~1 % over tens of folds and drift over hundreds (a deep operand window settling
+# against a shallow one on the shared link), so the probe is long and followed fold by fold.
+PROBE_FOLDS = 512
 STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram",
                 "ifmap_mram_write", "filter_mram_write", "mram_bank", "filter_decode")
 class Dram(Component):
@@ -66,12 +67,40 @@ class OperandBuffer(Component):
             yield from self.channel.reserve(self.hold(nbytes))
             start = int(self.env.now)
             if self.writer is None:
-                yield from self.channel.send(job, nbytes, reserve=False, label=(f"read {self.operand}", job.name))
+                label = (f"read {self.operand}", job.name)
+                if job.streams:
+                    yield from self._stream(job, nbytes, label)
+                else:
+                    yield from self.channel.send(job, nbytes, reserve=False, label=label)
             else:
                 arrival = yield from self.channel.link.serialize(nbytes, (f"read {self.operand}", job.name))
                 self.env.process(self._commit(job, nbytes, arrival))
             self.span("fill", job.name, start, int(self.env.now))
             self.count("write_bytes", nbytes, job.name)
+
+    def _stream(self, job: Job, nbytes: int, label):
+        """A paced batch: its first folds load now, as many as fine would have in flight
+        before the batch starts (its window less one), and the array takes the batch at once;
+        the rest loads when the batch starts, as fine loads them while it computes."""
+        env, link = self.env, self.channel.link
+        total = job.plan.dram_read_bytes.get(self.operand, 0)
+        window = self.sram.capacity_bytes // max(1, self.hold(job.head(total)))
+        folds = max(1, min(window - 1, job.folds))
+        head = job.head(total, folds) if nbytes else 0
+        start, done = link.book_span(head, label)
+        if job.started is None:
+            job.started = env.event()
+        if nbytes:
+            job.spans[self.operand] = [start, done + link.latency, folds, done + link.latency]
+        self.channel.queue.put(job)
+        if done > env.now:
+            yield env.timeout(done - int(env.now))
+        if nbytes > head:
+            yield job.started
+            done = link.book(nbytes - head, label)
+            job.spans[self.operand][3] = done + link.latency
+            if done > env.now:
+                yield env.timeout(done - int(env.now))
 
     def _commit(self, job: Job, nbytes: int, arrival: int):
         """Write arrived data into MRAM; the job is ready when its words have switched."""
@@ -107,6 +136,8 @@ class OfmapBuffer(Component):
         last_arrival = 0
         for _ in range(total_jobs):
             job = yield self.channel.get()
+            if job.ofmap_ready > self.env.now:  # a streamed batch: its first fold's outputs
+                yield self.env.timeout(job.ofmap_ready - int(self.env.now))
             link = self.dram.link
             if self.writer is not None:  # the array's outputs are written into MRAM, then read out
                 ab = job.plan.word_bytes[0]
@@ -121,7 +152,8 @@ class OfmapBuffer(Component):
             arrival = yield from link.serialize(job.ofmap_bytes, ("write ofmap", job.name))
             self.span("drain", job.name, start, int(self.env.now))
             # The latency is pipelined: the next write starts while this one is in flight.
-            self.env.process(self._release_at(job, arrival))
+            if not job.streams:  # (a streamed batch's room is freed as it ends)
+                self.env.process(self._release_at(job, arrival))
             last_arrival = max(last_arrival, arrival)
             self.count("read_bytes", job.ofmap_bytes, job.name)
         if last_arrival > self.env.now:
@@ -155,13 +187,15 @@ class PEArray(Component):
     )
 
     def __init__(self, ctx: SimContext, ifmap: OperandBuffer, filt: OperandBuffer, ofmap: OfmapBuffer,
-                 sram_stall_causes: dict[int, str], pace_causes: dict[int, str] | None = None):
+                 sram_stall_causes: dict[int, str], pace_causes: dict[int, str] | None = None,
+                 job_ends: list | None = None):
         super().__init__(ctx, "pe_array")
         self.ifmap, self.filter, self.ofmap = ifmap, filt, ofmap
         self.vector = VectorUnit(ctx)
         self.sram_stall_causes = sram_stall_causes
         self.pace_causes = pace_causes or {}
         self.layer_spans: dict[int, tuple[int, int]] = {}
+        self.job_ends = job_ends  # a probe: every job's end cycle
 
     def run(self, jobs: list[Job]):
         env = self.env
@@ -186,6 +220,21 @@ class PEArray(Component):
             yield from self.ofmap.channel.reserve(self.ofmap.hold(job))
             t3 = int(env.now)
             service = job.cycles + job.sram_stall
+            if job.streams:
+                # A batch's first folds' operands arrived over their link time; seen as evenly
+                # spread, its first fold computes from the first of them; its other operands
+                # load from now (`OperandBuffer._stream`). Its outputs drain from its first fold on.
+                spans = job.spans.values()
+                begin = t3
+                if spans:
+                    start = min(span[0] for span in spans)
+                    heads = max(span[1] for span in spans) - self.ofmap.dram.link.latency
+                    begin = max(t3, start + -(-(heads - start) // min(span[2] for span in spans))
+                                + self.ofmap.dram.link.latency)
+                if job.started is not None:  # (MRAM buffers load a batch whole: `_commit`)
+                    job.started.succeed()
+                job.ofmap_ready = begin + service // job.folds
+                self.ofmap.channel.queue.put(job)
             plan = job.plan
             ab, wb = plan.word_bytes
             # MRAM buffers: the job's reads share the banks with writes queued before them
@@ -200,15 +249,26 @@ class PEArray(Component):
                 yield env.timeout(bank)
                 add(mine, "stall_mram_bank", bank)
                 service += bank
+            if job.streams:  # the folds compute one after another: the last one on the last bytes
+                last = max((span[3] for span in job.spans.values()), default=0)
+                finish = max(begin + service, last + service // job.folds)
+                if finish > env.now:
+                    wait = finish - int(env.now)
+                    yield env.timeout(wait)
+                    cause = max(job.spans, key=lambda o: job.spans[o][3]) if job.spans else "ifmap"
+                    add(mine, f"stall_{cause}_dram", wait)
             if job.pace_origin:
                 pace_origin = t0
-            if job.pace and pace_origin + job.pace > env.now:  # a paced batch: fine's one-fold-ahead prefetch
+            if job.pace and pace_origin + job.pace > env.now:  # a paced batch: fine's timeline
                 wait = pace_origin + job.pace - int(env.now)
                 yield env.timeout(wait)
                 add(mine, f"stall_{self.pace_causes[job.layer]}", wait)
             self.ifmap.channel.release(self.ifmap.hold(job.ifmap_bytes))
             self.filter.channel.release(self.filter.hold(job.filter_bytes))
-            self.ofmap.channel.queue.put(job)
+            if job.streams:  # its outputs drained while it computed: the room is free again
+                self.ofmap.channel.release(self.ofmap.hold(job))
+            else:
+                self.ofmap.channel.queue.put(job)
             # waiting on an operand: the part its MRAM write port added is its own cause
             for operand, wait in (("ifmap", t1 - t0), ("filter", t2 - t1)):
                 port = min(wait, getattr(job, f"{operand}_write_delay"))
@@ -239,12 +299,21 @@ class PEArray(Component):
             add(mine, "compute_cycles", job.cycles)
             add(mine, "folds", job.folds)
             self.span(job.unit, job.name, t3, t3 + service)
+            if self.job_ends is not None:
+                self.job_ends.append(int(env.now))
             if job.last:
                 self.layer_spans[job.layer] = (layer_start, int(env.now))
                 stats = self.ctx.stats
                 for component, counts in ((self, mine), *theirs.items()):
                     stats.add_many(component.name, job.name, counts)
                     counts.clear()
+
+
+def _timing_key(plan) -> tuple:
+    """What a plan's fine timing depends on (not its layer's name)."""
+    return (plan.unit, plan.folds, plan.fold_cycles, plan.groups, plan.end_adjust, plan.sram_stall_cycles,
+            plan.word_bytes, *(tuple(sorted(d.items())) for d in (plan.dram_read_bytes, plan.dram_write_bytes,
+                                                                   plan.sram_reads, plan.sram_writes)))
 
 
 def b_operand(layer) -> str:
@@ -278,20 +347,21 @@ class SystolicChip:
         self.source = workload.path
         return map_workload(workload, self.hw, stats, skip)
 
-    def run(self, plans) -> tuple[list[dict], int]:
-        """The run pass: cut plans into jobs, run them; one row per layer and the final cycle."""
-        fidelity, buffers = self.hw.fidelity, self.buffer_bytes
+    def run(self, plans, fidelity: str | None = None, job_ends: list | None = None) -> tuple[list[dict], int]:
+        """The run pass: cut plans into jobs, run them; one row per layer and the final cycle.
+        (`fidelity` overrides the config's; `job_ends` collects each job's end cycle.)"""
+        fidelity, buffers = fidelity or self.hw.fidelity, self.buffer_bytes
         # an ideal DRAM link (no bandwidth limit, no latency) and SRAM buffers share nothing
         # between jobs: cycles do not depend on how folds are batched
         ideal = self.dram.link_shape == (None, 0) and not any(b.writer for b in (self.ifmap, self.filter, self.ofmap))
-        paced = {} if ideal else {i: self._steady_period(p) for i, p in enumerate(plans)
+        probes: dict = {}  # repeated layers (an LLM's blocks) share their probes
+        paced = {} if ideal else {i: self._pace(p, probes) for i, p in enumerate(plans)
                                   if needs_pacing(p, fidelity, buffers)}
         jobs = [job for i, plan in enumerate(plans)
-                for job in jobs_for(i, plan, fidelity, buffers, paced.get(i, (None,))[0], link=self.dram.link_shape,
-                                    source=self.source, ideal=ideal)]
+                for job in jobs_for(i, plan, fidelity, buffers, paced.get(i, (None,))[0], source=self.source, ideal=ideal)]
         causes = {i: p.sram_stall_cause for i, p in enumerate(plans) if p.sram_stall_cause}
         self.array = PEArray(self.ctx, self.ifmap, self.filter, self.ofmap, causes,
-                             {i: cause for i, (_, cause) in paced.items()})
+                             {i: cause for i, (_, cause) in paced.items()}, job_ends)
         env = self.ctx.env
         env.process(self.ifmap.run(jobs))
         env.process(self.filter.run(jobs))
@@ -303,19 +373,18 @@ class SystolicChip:
             self.dram.count("write_bytes", job.ofmap_bytes, job.name)
         return self._rows(plans), int(self.ofmap.done.value)
 
-    def _steady_period(self, plan) -> tuple[Fraction, str]:
-        """(cycles per fold, main stall cause) that fine fidelity settles into on a long run of
-        `plan`'s folds: two fine probes on a fresh chip, of PROBE_FOLDS and twice as many folds;
-        their difference is the steady state alone (start-up and tail cancel)."""
-        out = []
-        for folds in (PROBE_FOLDS, 2 * PROBE_FOLDS):  # few enough folds to be single jobs in either fidelity
-            ctx = SimContext(clock_mhz=self.hw.clock_mhz, seed=self.ctx.seed)
-            chip = SystolicChip(ctx, self.hw)
-            rows, _ = chip.run([probe_plan(plan, folds)])
-            out.append(rows[0])
-        stalls = {c: out[1][f"stall_{c}"] - out[0][f"stall_{c}"] for c in STALL_CAUSES}
-        cause = max(stalls, key=stalls.get)
-        return Fraction(out[1]["cycles"] - out[0]["cycles"], PROBE_FOLDS), cause
+    def _pace(self, plan, cache: dict) -> tuple[Pace, str]:
+        """(fine timeline, main stall cause) of `plan`'s folds: a fine probe of its first
+        PROBE_FOLDS folds (whole groups if a group is shorter; the whole layer if shorter
+        still) on a fresh chip. `cache` keeps the answers by the probe's timing inputs."""
+        probe = probe_plan(plan, min(plan.folds, probe_folds(plan, PROBE_FOLDS)))
+        key = _timing_key(probe)
+        if key not in cache:
+            ends: list[int] = []
+            rows, _ = SystolicChip(SimContext(clock_mhz=self.hw.clock_mhz, seed=self.ctx.seed), self.hw).run(
+                [probe], fidelity="fine", job_ends=ends)
+            cache[key] = Pace.from_probe(ends), max(STALL_CAUSES, key=lambda c: rows[0][f"stall_{c}"])
+        return cache[key]
 
     def _rows(self, plans) -> list[dict]:
         stats = self.ctx.stats

@@ -66,6 +66,13 @@ class Link:
             self.on_book(Fraction(start, p), Fraction(end, p), nbytes, label)
         return -(-end // p)
 
+    def book_span(self, nbytes: int, label=None) -> tuple[int, int]:
+        """`book`, returning (the cycle the transfer starts leaving, the cycle it has left)."""
+        done = self.book(nbytes, label)
+        if not self._q or nbytes == 0:
+            return done, done
+        return (self._busy_until - nbytes * self._q) // self._p, done
+
     def serialize(self, nbytes: int, label=None):
         """Generator: wait until `nbytes` have left the sender; returns the arrival cycle."""
         done = self.book(nbytes, label)
