@@ -14,7 +14,7 @@ FAST_JOBS_PER_LAYER = 256
 # A layer that quarter-buffer jobs would cut into more than FAST_JOBS_PER_LAYER jobs keeps this
 # many folds at each end as single jobs; its middle, about PACED_JOBS_PER_LAYER batches, streams
 # and is paced by fine fidelity's timeline (`jobs_for`, `PEArray`).
-EDGE_FOLDS = 8
+EDGE_FOLDS = 4
 PACED_JOBS_PER_LAYER = 64
 # A job costs about this much memory while a run holds its table (measured: ~0.43 KB).
 JOB_BYTES = 512
@@ -50,7 +50,7 @@ class Job:
 
     @property
     def streams(self) -> bool:
-        return self.pace > 0
+        return self.pace > 0 and self.folds > 1
 
     def head(self, total: int, folds: int = 1) -> int:
         """The share of `total` of the job's first `folds` folds."""
@@ -195,7 +195,7 @@ def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str,
     paced_from = next((a for a, b in runs if b - a > 1), None) if pace is not None else None
     for a, b in runs:
         group_ends = b // per_group - a // per_group  # groups whose last fold is in [a, b)
-        paced = paced_from is not None and b - a > 1
+        paced = paced_from is not None and a >= paced_from  # the batches and the tail after them
         jobs.append(Job(
             layer=index, name=plan.layer.name, unit=plan.unit, folds=b - a,
             cycles=(b - a) * plan.fold_cycles - group_ends * plan.end_adjust,
