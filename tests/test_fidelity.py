@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import accelsim
@@ -105,10 +105,10 @@ def test_big_fold_layers_are_batched_and_stay_within_half_a_percent(m, k, n, df,
         assert fine.summary[key] == fast.summary[key]
 
 
-@settings(max_examples=6, deadline=None)
-@given(m=st.integers(1, 64), k=st.integers(300, 1200), n=st.integers(300, 1200),
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(m=st.integers(1, 64), k=st.integers(500, 1400), n=st.integers(500, 1400),
        df=st.sampled_from(["os", "ws", "is"]), rows=st.integers(16, 32), cols=st.integers(16, 32),
-       bandwidth=st.sampled_from([0.5, 3, 8, 32]), latency=st.sampled_from([0, 50, 200]), kib=st.sampled_from([2, 16, 64]))
+       bandwidth=st.sampled_from([0.5, 3, 8, 32]), latency=st.sampled_from([0, 50, 200]), kib=st.sampled_from([2, 16]))
 def test_streamed_weight_layers_are_batched_and_stay_within_half_a_percent(m, k, n, df, rows, cols, bandwidth,
                                                                            latency, kib):
     """Layers that stream many buffers' worth of weights (an LLM's decode step: few tokens,
@@ -140,6 +140,9 @@ PINNED = [
     (562, 1427, 399, "os", 10, 25, 8, 0, 2),
     # write-back behind two batches of prefetched operands held the ofmap room: +0.34 %
     (54, 2350, 2581, "os", 7, 25, 8, 50, 2),
+    # free-running single folds at a layer's ends settled into another mode of fine's
+    # fold-by-fold timing than fine's own (-0.52 % with 8 of them at each end, tail unpaced)
+    (534, 1000, 117, "ws", 28, 8, 32, 200, 2),
     # partial sums read and written back per fold: a batch's outputs drained only after it,
     # so the batches after a big one waited on ofmap room (+1.29 %)
     (643, 1164, 114, "is", 15, 32, 8, 200, 2),
