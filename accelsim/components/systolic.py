@@ -64,29 +64,38 @@ class OperandBuffer(Component):
     def run(self, jobs: list[Job]):
         for job in jobs:
             nbytes = getattr(job, f"{self.operand}_bytes")
-            yield from self.channel.reserve(self.hold(nbytes))
             start = int(self.env.now)
-            if self.writer is None:
-                label = (f"read {self.operand}", job.name)
-                if job.streams:
-                    yield from self._stream(job, nbytes, label)
-                else:
-                    yield from self.channel.send(job, nbytes, reserve=False, label=label)
+            if self.streams(job):
+                yield from self._stream(job, nbytes, (f"read {self.operand}", job.name))
+            elif self.writer is None:
+                yield from self.channel.reserve(self.hold(nbytes))
+                yield from self.channel.send(job, nbytes, reserve=False, label=(f"read {self.operand}", job.name))
             else:
+                yield from self.channel.reserve(self.hold(nbytes))
                 arrival = yield from self.channel.link.serialize(nbytes, (f"read {self.operand}", job.name))
                 self.env.process(self._commit(job, nbytes, arrival))
             self.span("fill", job.name, start, int(self.env.now))
             self.count("write_bytes", nbytes, job.name)
 
+    def streams(self, job: Job) -> bool:
+        """A paced batch, loaded by `_stream` (MRAM buffers load a batch whole: `_commit`)."""
+        return job.streams and self.writer is None
+
     def _stream(self, job: Job, nbytes: int, label):
-        """A paced batch: its first folds load now, as many as fine would have in flight
-        before the batch starts (its window less one), and the array takes the batch at once;
-        the rest loads when the batch starts, as fine loads them while it computes."""
+        """A paced batch: its first folds load as soon as they have room, as many as fine
+        has in flight before the batch starts (the buffer's window of folds less one), and
+        the array takes the batch at once; the rest loads when the batch starts, as fine
+        loads them while it computes. Double-buffered, the first folds' room is free again
+        as the batch starts (fine frees it fold by fold while the batch computes, for the
+        next batch's first folds); otherwise the batch holds the buffer to its end."""
         env, link = self.env, self.channel.link
         total = job.plan.dram_read_bytes.get(self.operand, 0)
         window = self.sram.capacity_bytes // max(1, self.hold(job.head(total)))
         folds = max(1, min(window - 1, job.folds))
         head = job.head(total, folds) if nbytes else 0
+        double = self.sram.double_buffered
+        room = min(head, self.sram.capacity_bytes) if double else self.hold(nbytes)
+        yield from self.channel.reserve(room)
         start, done = link.book_span(head, label)
         if job.started is None:
             job.started = env.event()
@@ -95,8 +104,11 @@ class OperandBuffer(Component):
         self.channel.queue.put(job)
         if done > env.now:
             yield env.timeout(done - int(env.now))
-        if nbytes > head:
+        if nbytes > head or double:
             yield job.started
+        if double:
+            self.channel.release(room)
+        if nbytes > head:
             done = link.book(nbytes - head, label)
             job.spans[self.operand][3] = done + link.latency
             if done > env.now:
@@ -263,8 +275,9 @@ class PEArray(Component):
                 wait = pace_origin + job.pace - int(env.now)
                 yield env.timeout(wait)
                 add(mine, f"stall_{self.pace_causes[job.layer]}", wait)
-            self.ifmap.channel.release(self.ifmap.hold(job.ifmap_bytes))
-            self.filter.channel.release(self.filter.hold(job.filter_bytes))
+            for buffer in (self.ifmap, self.filter):  # (a streamed batch double-buffered: freed as it started)
+                if not (buffer.streams(job) and buffer.sram.double_buffered):
+                    buffer.channel.release(buffer.hold(getattr(job, f"{buffer.operand}_bytes")))
             if job.streams:  # its outputs drained while it computed: the room is free again
                 self.ofmap.channel.release(self.ofmap.hold(job))
             else:
