@@ -83,7 +83,7 @@ def cmd_run(args) -> int:
         print(result.layer_table())
         print()
         print(result.summary_text())
-        if "rmse" in result.layers:
+        if "rmse" in result.columns:
             cols = ["layer", "functional_datapath", "functional_vectors", "max_abs_error", "rmse", "snr_db",
                     "zero_slice_fraction"]
             if result.layers.get("injected_bit_flips", 0).sum():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
-
-import pandas as pd
 
 from accelsim import __version__
 from accelsim.config import HardwareConfig, load_hardware
@@ -14,6 +13,7 @@ from accelsim.engine.chip import build_chip
 from accelsim.energy import area_by_component, energy_table, price
 from accelsim.engine.context import SimContext
 from accelsim.stats.result import Result
+from accelsim.stats.table import Table
 from accelsim.workload import Workload, load_workload
 from accelsim.workload.compression.effect import workload_compression, workload_stats
 
@@ -60,7 +60,7 @@ def simulate(
     functional = functional or tensors is not None
     # functional mode runs the compressed weights themselves, so it keeps them (same stats either way)
     stats, compressed = workload_compression(wl, hw, seed, cache) if functional else (workload_stats(wl, hw, seed, cache), None)
-    data = measure(hw, wl, seed, functional, tensors, functional_vectors, stats, compressed)
+    data = measure(hw, wl, seed, functional, tensors, functional_vectors, stats, compressed, cache)
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
     plans = chip.map(wl, stats, data.skip)
@@ -79,41 +79,73 @@ class Measured:
     share of all-zero input slices (crossbar chips that skip them) or of zero input
     activations (PE arrays that gate or skip them); None otherwise."""
 
-    frame: pd.DataFrame | None = None
+    frame: Any = None  # a pandas DataFrame
     skip: dict[str, float] | None = None
     vectors: int = 0
-    pruning: pd.DataFrame | None = None   # activation pruning's shares and error, when the chip prunes
+    # activation pruning's shares and error, when the chip prunes: {column: {layer: value}}
+    pruning: dict[str, dict[str, float]] | None = None
+
+
+SLICE_COLUMNS = ("zero_slice_fraction", "pruned_slice_fraction", "activation_rel_error")
 
 
 def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tensors, vectors: int,
-            stats=None, compressed=None) -> Measured:
+            stats=None, compressed=None, cache: bool = False) -> Measured:
     """The data pass, entered once: the functional datapath when asked for (on the compressed
     weights and per-layer ADC resolution the mapping uses: `stats`, `compressed`), else (on a
     zero-slice-skipping crossbar chip) the same input draws without the datapath; on a PE-array
     chip that gates or skips zero activations, `skip` holds each layer's share of zero inputs
     (`accelsim.workload.activations`). It has its own stream derived from the seed, so timing
-    draws are unchanged."""
+    draws are unchanged. With `cache`, the crossbar statistics of sampled (not given) inputs
+    come from the on-disk cache when there."""
     skipping = hw.compute.type == "crossbar" and hw.compute.zero_slice_skipping
     zeros = hw.compute.type == "systolic" and (hw.compute.activation_gating or hw.compute.activation_skipping)
     if not (functional or skipping or zeros):
         return Measured()
     import numpy as np
 
-    from accelsim.functional import input_slices, run_functional
-
+    shares = None
     if zeros:
         from accelsim.workload.activations import zero_activation_shares
 
         shares = zero_activation_shares(hw, wl, np.random.default_rng([seed, 1]), tensors, vectors)
         if not functional:
             return Measured(skip=shares)
-    rng = np.random.default_rng([seed, 1])
-    frame = run_functional(hw, wl, rng, tensors, vectors, stats, compressed) if functional \
-        else input_slices(hw, wl, rng, tensors, vectors)
-    skip = dict(zip(frame["layer"], frame["zero_slice_fraction"])) if skipping else (shares if zeros else None)
-    pruning = frame[["layer", "pruned_slice_fraction", "activation_rel_error"]] \
-        if skipping and hw.compute.activation_prune_ones else None
-    return Measured(frame=frame if functional else None, skip=skip, vectors=vectors, pruning=pruning)
+    if functional:
+        from accelsim.functional import run_functional
+
+        frame = run_functional(hw, wl, np.random.default_rng([seed, 1]), tensors, vectors, stats, compressed)
+        columns = {c: dict(zip(frame["layer"], frame[c])) for c in SLICE_COLUMNS} if skipping else {}
+    else:
+        columns = _input_slices(hw, wl, seed, tensors, vectors, cache)
+        frame = None
+    skip = columns["zero_slice_fraction"] if skipping else shares
+    pruning = {c: columns[c] for c in SLICE_COLUMNS[1:]} if skipping and hw.compute.activation_prune_ones else None
+    return Measured(frame=frame, skip=skip, vectors=vectors, pruning=pruning)
+
+
+def _input_slices(hw: HardwareConfig, wl: Workload, seed: int, tensors, vectors: int, cache: bool) -> dict:
+    """`functional.input_slices` as {column: {layer: value}}, through the on-disk cache when
+    allowed (sampled inputs only: given tensors are not part of the key)."""
+    from accelsim.workload.compression import cache as disk
+
+    key = disk.data_key(hw, wl.layers, seed, vectors) if cache and tensors is None else None
+    record = disk.read_entry(disk.DATA_KIND, key) if key else None
+    if isinstance(record, dict) and set(record) == {"layer", *SLICE_COLUMNS}:
+        return {c: dict(zip(record["layer"], record[c])) for c in SLICE_COLUMNS}
+    import numpy as np
+
+    from accelsim.functional import input_slices
+
+    frame = input_slices(hw, wl, np.random.default_rng([seed, 1]), tensors, vectors)
+    lists = {c: [_plain_number(v) for v in frame[c]] for c in ("layer", *SLICE_COLUMNS)}
+    if key:
+        disk.write_entry(disk.DATA_KIND, key, lists)
+    return {c: dict(zip(lists["layer"], lists[c])) for c in SLICE_COLUMNS}
+
+
+def _plain_number(value):
+    return value if isinstance(value, str) else float(value)
 
 
 def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[dict], end: int, seed: int,
@@ -121,7 +153,7 @@ def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[
     """Price the run and assemble the Result (functional columns merged when measured)."""
     for row in rows:
         row["seconds"] = ctx.seconds(row["cycles"])
-    layers = pd.DataFrame(rows)
+    layers = Table(rows)
     summary = _summary(ctx, hw, wl, layers, end, seed, chip)
     components = _price(ctx, hw, layers, summary)
     summary["simpy_events"] = ctx.env.events
@@ -132,27 +164,29 @@ def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[
 
         add_functional(result, hw, wl, None, vectors=data.vectors, frame=data.frame)
     elif data.pruning is not None:  # the accuracy cost of activation pruning, next to its gain
-        by_layer = data.pruning.set_index("layer")
-        for col in by_layer.columns:
-            result.layers[col] = result.layers["layer"].map(by_layer[col]).astype(float)
+        names = layers.column("layer")
+        for col, by_layer in data.pruning.items():  # layers the pass did not sample (pools): NaN
+            layers.added[col] = [float(by_layer.get(name, math.nan)) for name in names]
     if data.pruning is not None:
-        result.summary["activation_max_rel_error"] = float(data.pruning["activation_rel_error"].max())
+        errors = [v for v in data.pruning["activation_rel_error"].values() if v == v]
+        result.summary["activation_max_rel_error"] = float(max(errors)) if errors else math.nan
     return result
 
 
-def _price(ctx: SimContext, hw: HardwareConfig, layers: pd.DataFrame, summary: dict) -> pd.DataFrame:
+def _price(ctx: SimContext, hw: HardwareConfig, layers: Table, summary: dict) -> Table:
     """Energy and area pass: adds energy columns to `layers` and the summary; returns the
     component frame (every counted statistic, plus energy_pj and area_mm2 per component)."""
     table = energy_table(hw)
     stat_rows = list(ctx.stats.rows())
-    layer_seconds = dict(zip(layers["layer"], layers["seconds"]))
+    layer_seconds = dict(zip(layers.column("layer"), layers.column("seconds")))
     dynamic, leakage, per_layer, per_cell = price(stat_rows, table, summary["seconds"], layer_seconds)
     area = area_by_component(table)
     names = list(dict.fromkeys([e.component for e in table]))
-    layers["energy_pj"] = [per_layer.get(name, 0.0) for name in layers["layer"]]
+    layer_names = layers.column("layer")
+    layers.added["energy_pj"] = [per_layer.get(name, 0.0) for name in layer_names]
     for component in names:
         if any(c == component for c, _ in per_cell):
-            layers[f"energy_pj_{component}"] = [per_cell.get((component, n), 0.0) for n in layers["layer"]]
+            layers.added[f"energy_pj_{component}"] = [per_cell.get((component, n), 0.0) for n in layer_names]
     totals: dict[tuple[str, str, str], float] = {}
     for component, stat, unit, _layer, value in stat_rows:
         totals[(component, stat, unit)] = totals.get((component, stat, unit), 0) + value
@@ -171,13 +205,11 @@ def _price(ctx: SimContext, hw: HardwareConfig, layers: pd.DataFrame, summary: d
         "gops_per_w": summary["gops"] / power if power else 0.0,
         "gops_per_mm2": summary["gops"] / chip_area if chip_area else 0.0,
     })
-    return pd.DataFrame(
-        [{"component": c, "stat": s, "unit": u, "value": v} for (c, s, u), v in totals.items()],
-        columns=["component", "stat", "unit", "value"],
-    )
+    return Table([{"component": c, "stat": s, "unit": u, "value": v} for (c, s, u), v in totals.items()],
+                 names=["component", "stat", "unit", "value"])
 
 
-def _summary(ctx: SimContext, hw: HardwareConfig, wl: Workload, layers: pd.DataFrame, end: int, seed: int,
+def _summary(ctx: SimContext, hw: HardwareConfig, wl: Workload, layers: Table, end: int, seed: int,
              chip) -> dict:
     last_end = int(layers["end_cycle"].max()) if len(layers) else 0
     cycles = max(last_end, end)

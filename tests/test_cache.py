@@ -119,3 +119,30 @@ def test_cli_no_cache_and_clear(tmp_path):
     assert out.returncode == 0 and "removed 1 cached compression result " in out.stdout
     assert not list((tmp_path / "compression").glob("*.json"))
     assert cli("cache", "dir").stdout.strip() == str(tmp_path)
+
+
+def test_data_pass_hit_equals_miss(tmp_path, monkeypatch):
+    """The zero-slice data pass's statistics come back from the cache bit for bit (with
+    activation pruning, so all three columns matter), keyed on the seed and the chip."""
+    import accelsim.simulator as simulator
+
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path))
+    hw = accelsim.load_hardware(ROOT / "hwconfigs" / "era_bs.yaml", {"compute.activation_prune_ones": 1})
+    wl = accelsim.load_workload(ROOT / "workloads" / "lenet5.yaml")
+    cold = accelsim.simulate(hw, wl, cache=False)
+    assert not (tmp_path / "data").exists()
+    first = accelsim.simulate(hw, wl)
+    assert len(list((tmp_path / "data").glob("*.json"))) == 1
+    calls = []
+    with monkeypatch.context() as patched:
+        patched.setattr("accelsim.functional.input_slices", lambda *a: calls.append(a))
+        hit = accelsim.simulate(hw, wl)
+    assert not calls  # served from the cache
+    for r in (first, hit):
+        assert r.summary == cold.summary
+        assert r.table("layers").to_csv() == cold.layers.to_csv(index=False)
+    assert simulator.measure(hw, wl, 0, False, None, 256, True).pruning["activation_rel_error"]["conv2"] > 0
+    accelsim.simulate(hw, wl, seed=1)
+    accelsim.simulate(accelsim.load_hardware(hw, {"compute.activation_prune_ones": 2}), wl)
+    assert len(list((tmp_path / "data").glob("*.json"))) == 3
+    assert cache.clear() == 3 + len(list((tmp_path / "compression").glob("*.json")))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import pandas as pd
+from accelsim.stats.table import Table
 
 
-@dataclass(repr=False)
 class Result:
     """What `simulate()` returns: two tidy frames, a summary dict and (if asked) the job trace.
 
@@ -32,20 +29,54 @@ class Result:
         job (on systolic chips also each DRAM transfer, component `dram`), and counter samples
         {track: [(cycle, value), ...]} (buffer occupancy in bytes);
         `accelsim.trace.chrome_trace(result)` turns them into a Perfetto trace.
+    `layers` and `components` are built as pandas frames on first use; `columns` and
+    `layer_table()` do not need them.
     """
 
-    layers: pd.DataFrame
-    components: pd.DataFrame
-    summary: dict
-    trace: list = field(default_factory=list)
-    counters: dict = field(default_factory=dict)
+    def __init__(self, layers, components, summary: dict, trace: list | None = None, counters: dict | None = None):
+        # `layers` and `components`: frames, or `Table`s turned into frames on first use (pandas
+        # is a large import that a run which only prints or writes CSV does not need)
+        self._layers, self._components = layers, components
+        self.summary = summary
+        self.trace = [] if trace is None else trace
+        self.counters = {} if counters is None else counters
+
+    @property
+    def layers(self):
+        if isinstance(self._layers, Table):
+            self._layers = self._layers.frame()
+        return self._layers
+
+    @layers.setter
+    def layers(self, frame) -> None:
+        self._layers = frame
+
+    @property
+    def components(self):
+        if isinstance(self._components, Table):
+            self._components = self._components.frame()
+        return self._components
+
+    @components.setter
+    def components(self, frame) -> None:
+        self._components = frame
+
+    @property
+    def columns(self) -> list[str]:
+        """The `layers` columns (without building the frame)."""
+        return self._layers.columns if isinstance(self._layers, Table) else list(self._layers.columns)
+
+    def table(self, name: str) -> Table | None:
+        """`layers` or `components` as a `Table` while no frame has been built, else None."""
+        value = getattr(self, f"_{name}")
+        return value if isinstance(value, Table) else None
 
     def __repr__(self) -> str:
         s = self.summary
-        return (f"<Result {s.get('hardware', '?')} / {s.get('workload', '?')}: {len(self.layers)} layers, "
+        return (f"<Result {s.get('hardware', '?')} / {s.get('workload', '?')}: {len(self._layers)} layers, "
                 f"{int(s.get('cycles', 0)):,} cycles ({s.get('seconds', 0) * 1e3:.4g} ms), "
-                f"{s.get('energy_pj', 0) / 1e6:.4g} uJ; frames layers {self.layers.shape[0]}x{self.layers.shape[1]}, "
-                f"components {self.components.shape[0]}x{self.components.shape[1]}; "
+                f"{s.get('energy_pj', 0) / 1e6:.4g} uJ; frames layers {len(self._layers)}x{len(self.columns)}, "
+                f"components {len(self._components)}x{len(_columns(self._components))}; "
                 f"{len(s)} summary keys{f'; {len(self.trace):,} trace spans' if self.trace else ''}>")
 
     def _repr_html_(self) -> str:
@@ -75,7 +106,7 @@ class Result:
         """The unit of every `layers` column and every numeric `summary` key (as in summary.json)."""
         from accelsim.stats.units import units_of
 
-        return units_of([*self.layers.columns, *self.summary])
+        return units_of([*self.columns, *self.summary])
 
     @property
     def cycles(self) -> int:
@@ -89,6 +120,11 @@ class Result:
     def layer_table(self) -> str:
         """The per-layer table the CLI prints."""
         cols = ["layer", "type", "macs", "compute_cycles", "stall_cycles", "cycles", "utilization"]
+        percent = lambda v: f"{100 * v:6.2f}%"  # noqa: E731 (the same text either way)
+        if self.table("layers") is not None:
+            text = self.table("layers").to_string(cols, {"utilization": percent})
+            if text is not None:
+                return text
         frame = self.layers[cols].copy()
         frame["utilization"] = (100 * frame["utilization"]).map(lambda v: f"{v:6.2f}%")
         return frame.to_string(index=False)
@@ -117,3 +153,7 @@ class Result:
                          f"{s['crossbar_reads']:,} reads, {s['adc_conversions']:,} ADC conversions"
                          + ("; time-multiplexed" if s.get("time_multiplexed") else ""))
         return "\n".join(lines)
+
+
+def _columns(frame) -> list[str]:
+    return frame.columns if isinstance(frame, Table) else list(frame.columns)

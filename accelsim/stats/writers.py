@@ -194,13 +194,19 @@ def write_result(result, out_dir: str | Path, formats: tuple[str, ...] = ("csv",
 
     files = {}
     for name in ("layers", "components"):
+        table = result.table(name)  # CSV from the plain values when exact: no pandas import
+        text = table.to_csv() if table is not None and "parquet" not in formats else None
+        if text is not None:
+            if "csv" in formats:
+                files[f"{name}.csv"] = text.encode("utf-8")
+            continue
         frame = getattr(result, name)
         units = units_of(frame.columns) if name == "layers" else {"value": "the row's `unit`"}
         for kind in ("csv", "parquet"):
             if kind in formats:
                 files[f"{name}.{kind}"] = frame_bytes(frame, kind, units)
     # the units of the summary's keys and of the layer columns (one name, one unit)
-    summary = {**result.summary, "units": units_of([*result.summary, *result.layers.columns])}
+    summary = {**result.summary, "units": units_of([*result.summary, *result.columns])}
     files["summary.json"] = to_json(summary).encode("utf-8")
     files.update(extra or {})
     return write_set(out_dir, files, meta={"accelsim_version": __version__})

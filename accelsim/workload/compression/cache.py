@@ -1,4 +1,5 @@
-"""On-disk cache of run-time compression results (`accelsim cache clear` empties it).
+"""On-disk cache of run-time compression results and of the data pass's input statistics
+(`accelsim cache clear` empties it).
 
 Compressing a layer's synthetic weights (ERA-BS's bit-flip search, clustering, ...) costs
 seconds per network, in every new process. Each layer's result is a small record: its
@@ -11,6 +12,13 @@ accelsim version: any change to what the result depends on misses. Entries are J
 written to a temporary name and renamed into place (atomic: two processes writing one
 entry both write the same bytes, and a reader sees a whole file or none); a file that
 cannot be read is treated as a miss.
+
+The data pass of a zero-slice-skipping chip (`simulator.measure`: each layer's share of
+all-zero input slices, from sampled inputs) costs seconds too, plus the import of the
+functional datapath. Its entry is one record per run, keyed on the whole hardware config, the
+workload's layers (names included: the record is by layer name), the seed, the number of
+sampled vectors, the accelsim version and the source of the modules that compute it
+(`DATA_SOURCES`), so an edited datapath misses rather than replays an old figure.
 
 Where: $ACCELSIM_CACHE_DIR if set, else the platform's cache directory ($XDG_CACHE_HOME or
 ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows) + /accelsim.
@@ -28,6 +36,9 @@ from pathlib import Path
 
 ENV_DIR = "ACCELSIM_CACHE_DIR"
 KIND = "compression"
+DATA_KIND = "data"
+KINDS = (KIND, DATA_KIND)
+DATA_SOURCES = ("functional.py", "kernels/slicing.py", "workload/mapping/crossbar.py")
 
 
 def cache_dir() -> Path:
@@ -53,26 +64,46 @@ def layer_key(layer, geometry, seed: int, rng_state: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def data_key(hw, layers, seed: int, vectors: int) -> str:
+    """The data pass's key (module doc)."""
+    from accelsim import __version__
+
+    root = Path(__file__).resolve().parents[2]
+    sources = hashlib.sha256(b"".join((root / name).read_bytes() for name in DATA_SOURCES)).hexdigest()
+    text = repr((__version__, sources, hw.model_dump_json(), tuple(layers), seed, vectors))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def load(key: str):
     """(HardwareStats or None, Generator state after the layer), or None on a miss."""
     from accelsim.workload.compression.result import HardwareStats
 
-    path = cache_dir() / KIND / f"{key}.json"
+    record = read_entry(KIND, key)
     try:
-        record = json.loads(path.read_text())
         hw = record["hw"]
         if hw is not None and set(hw) != set(HardwareStats.__dataclass_fields__):
             return None     # written before the statistics gained or lost a field
         stats = None if hw is None else HardwareStats(**hw)
         return stats, record["rng_state"]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         return None
 
 
 def store(key: str, stats, rng_state: dict) -> None:
+    write_entry(KIND, key, {"hw": None if stats is None else stats.as_dict(), "rng_state": rng_state})
+
+
+def read_entry(kind: str, key: str):
+    """The JSON record stored under `key`, or None (missing or unreadable: a miss)."""
+    try:
+        return json.loads((cache_dir() / kind / f"{key}.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_entry(kind: str, key: str, record) -> None:
     """Write one entry atomically; a cache that cannot be written is skipped, not an error."""
-    folder = cache_dir() / KIND
-    record = {"hw": None if stats is None else stats.as_dict(), "rng_state": rng_state}
+    folder = cache_dir() / kind
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
@@ -87,30 +118,32 @@ def store(key: str, stats, rng_state: dict) -> None:
         pass
 
 
-def clear() -> int:
-    """Remove every cached entry; returns how many were removed."""
-    folder = cache_dir() / KIND
+def clear(kinds: tuple[str, ...] = KINDS) -> int:
+    """Remove every cached entry (of `kinds`); returns how many were removed."""
     removed = 0
-    for path in [*folder.glob("*.json"), *folder.glob("*.weights.npz")] if folder.is_dir() else ():
-        try:
-            path.unlink()
-            removed += 1
-        except FileNotFoundError:
-            pass
+    for kind in kinds:
+        folder = cache_dir() / kind
+        for path in [*folder.glob("*.json"), *folder.glob("*.weights.npz")] if folder.is_dir() else ():
+            try:
+                path.unlink()
+                removed += 1
+            except FileNotFoundError:
+                pass
     return removed
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("cache", help="manage the on-disk cache of compression results",
+    p = sub.add_parser("cache", help="manage the on-disk cache of compression results and data-pass statistics",
                        description=f"The cache lives in {cache_dir()} (set ${ENV_DIR} to move it).")
     action = p.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
-    clear_p = action.add_parser("clear", help="remove every cached compression result")
+    clear_p = action.add_parser("clear", help="remove every cached compression result and data-pass statistic")
     clear_p.set_defaults(func=_cmd_clear)
     where = action.add_parser("dir", help="print the cache directory")
     where.set_defaults(func=lambda args: print(cache_dir()) or 0)
 
 
 def _cmd_clear(args) -> int:
-    n = clear()
-    print(f"removed {n} cached compression result{'s' if n != 1 else ''} from {cache_dir() / KIND}")
+    n, m = clear((KIND,)), clear((DATA_KIND,))
+    print(f"removed {n} cached compression result{'s' if n != 1 else ''} and {m} data-pass record{'s' if m != 1 else ''} "
+          f"from {cache_dir()}")
     return 0

@@ -1,0 +1,136 @@
+"""A results table before it is a pandas frame: row dicts plus columns added after.
+
+pandas and its pyarrow cost about 0.3-0.9 s at import, more than a ResNet-50 run takes, so
+`simulate()` gathers its layers and components here and `Result` turns them into frames only
+when a caller asks for one. The summary, the CLI's table and the CSV files are computed from
+the plain values when that is exact: every column holds only str, only int, or int and float
+(pandas' object, int64 and float64), with every row having every key. Anything else (missing
+keys, bools, numpy scalars, names with surrounding blanks) goes through pandas, as before.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+
+class Table:
+    """`records` (dicts, one per row) and `added` (name -> one value per row), in that column
+    order: what ``pd.DataFrame(records, columns=names)`` and then ``frame[name] = values`` would
+    hold (`names`: the columns, when given)."""
+
+    def __init__(self, records: list[dict], added: dict[str, list] | None = None, names: list[str] | None = None):
+        self.records = records
+        self.added = dict(added or {})
+        self.names = names
+        self._kinds: dict[str, str | None] = {}  # column -> _kind, once known
+        self._uniform: bool | None = None  # every record has the same keys (in `names`' order)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def columns(self) -> list[str]:
+        names = dict.fromkeys(self.names if self.names is not None else (k for r in self.records for k in r))
+        return [*names, *(c for c in self.added if c not in names)]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.added or any(name in r for r in self.records)
+
+    def column(self, name: str) -> list:
+        if name in self.added:
+            return self.added[name]
+        return [r[name] for r in self.records]
+
+    def __getitem__(self, name: str):
+        """A column as a numpy array (int64, float64 or str), for `frame[name].sum()` callers."""
+        import numpy as np
+
+        if not self.plain():
+            return self.frame()[name]
+        return np.array(self.column(name)) if self.records else np.array([], dtype=np.int64)
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self else default
+
+    def frame(self):
+        import pandas as pd
+
+        frame = pd.DataFrame(self.records, columns=self.names)
+        for name, values in self.added.items():
+            frame[name] = values
+        return frame
+
+    def plain(self) -> bool:
+        """True when every column maps exactly onto its frame's: see the module docstring."""
+        if not self.records:
+            return False
+        if self._uniform is None:
+            keys = self.records[0].keys()
+            self._uniform = all(r.keys() == keys for r in self.records) and \
+                (self.names is None or list(keys) == self.names)
+        return self._uniform and all(self.kind(c) is not None for c in self.columns)
+
+    def kind(self, name: str) -> str | None:
+        """"str", "int" or "float" (the pandas dtype the column gets), or None for anything else."""
+        if name not in self._kinds or name in self.added:  # added columns may be replaced
+            self._kinds[name] = _kind(self.column(name))
+        return self._kinds[name]
+
+    def to_csv(self) -> str | None:
+        """``frame.to_csv(index=False)``'s text, or None when not `plain()`."""
+        if not self.plain():
+            return None
+        columns = self.columns
+        cells = []
+        for name in columns:
+            values = self.column(name)
+            cells.append([_float_text(v) for v in values] if self.kind(name) == "float" else
+                         [str(v) for v in values])
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        writer.writerow(columns)
+        writer.writerows(zip(*cells))
+        return buffer.getvalue()
+
+    def to_string(self, columns: list[str], formats: dict | None = None) -> str | None:
+        """``frame[columns].to_string(index=False)``, with `formats`' columns mapped through
+        their functions first (to texts no shorter than the header); None when not `plain()`,
+        or for a float column or a text that is not plain ASCII without surrounding blanks
+        (pandas' own number formats and padding rules then apply)."""
+        if not self.plain() or any(c not in self for c in columns):
+            return None
+        formats = formats or {}
+        texts = []
+        for name in columns:
+            values = self.column(name)
+            if name in formats:
+                values = [formats[name](v) for v in values]
+                if not all(len(v) <= len(name) or _tidy(v) for v in values):
+                    return None
+            elif self.kind(name) == "float" or (self.kind(name) == "str" and not all(map(_tidy, values))):
+                return None
+            # pandas prefixes a number column's header with a blank (room for a sign)
+            texts.append([" " + name if self.kind(name) == "int" and name not in formats else name,
+                          *map(str, values)])
+        widths = [max(map(len, col)) for col in texts]
+        return "\n".join(" ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in zip(*texts))
+
+def _kind(values: list) -> str | None:
+    types = {type(v) for v in values}
+    if types == {str}:
+        return "str"
+    if types == {int}:
+        return "int" if all(-2**63 <= v < 2**63 for v in values) else None
+    if types <= {int, float}:
+        return "float" if all(abs(v) < 2**53 for v in values if type(v) is int) else None
+    return None
+
+
+def _float_text(value: float) -> str:
+    value = float(value)
+    return "" if value != value else repr(value)
+
+
+def _tidy(text: str) -> bool:
+    return text.isascii() and text.isprintable() and text == text.strip() and text != ""
