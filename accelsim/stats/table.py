@@ -25,17 +25,24 @@ class Table:
         self.names = names
         self._kinds: dict[str, str | None] = {}  # column -> _kind, once known
         self._uniform: bool | None = None  # every record has the same keys (in `names`' order)
+        self._names: dict | None = None  # the records' columns, in order
 
     def __len__(self) -> int:
         return len(self.records)
 
     @property
     def columns(self) -> list[str]:
-        names = dict.fromkeys(self.names if self.names is not None else (k for r in self.records for k in r))
+        names = self._record_columns()
         return [*names, *(c for c in self.added if c not in names)]
 
+    def _record_columns(self) -> dict:
+        if self._names is None:  # records are not changed once in a table
+            self._names = dict.fromkeys(self.names if self.names is not None else
+                                        (k for r in self.records for k in r))
+        return self._names
+
     def __contains__(self, name: str) -> bool:
-        return name in self.added or any(name in r for r in self.records)
+        return name in self.added or name in self._record_columns()
 
     def column(self, name: str) -> list:
         if name in self.added:
