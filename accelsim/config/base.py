@@ -92,7 +92,7 @@ def _has_own_bound(metadata: list) -> bool:
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
-                              allow_inf_nan=False)
+                              allow_inf_nan=False, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -117,7 +117,7 @@ class Model(BaseModel):
             field.metadata.append(AfterValidator(_Bound(None if _has_own_bound(field.metadata) else limit, why,
                                                         lower_bound_for(name))))
             changed = True
-        if changed:
+        if changed and cls.__pydantic_complete__:
             cls.model_rebuild(force=True)
 
 

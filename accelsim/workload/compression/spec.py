@@ -21,7 +21,7 @@ Pos = Annotated[StrictInt, Field(gt=0)]
 
 
 class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     def params(self) -> dict[str, Any]:
         """Keyword arguments of the transform function."""
@@ -156,7 +156,7 @@ TRANSFORM_SPECS = {m.model_fields["scheme"].annotation.__args__[0]: m for m in (
     ClusterSpec)}
 SPECS = {**TRANSFORM_SPECS, "compressed": CompressedSpec}
 StepSpec = Annotated[Union[tuple(SPECS.values())], Field(discriminator="scheme")]
-_ADAPTER = TypeAdapter(StepSpec)
+_ADAPTER = TypeAdapter(StepSpec, config=ConfigDict(defer_build=True))  # built on first use: imports stay cheap
 
 
 def parse_step(item, source: str | None = None, key: str = "compression[0]") -> _Step:

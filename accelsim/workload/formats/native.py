@@ -23,7 +23,7 @@ Padding = Union[NonNeg, Annotated[list[NonNeg], Field(min_length=2, max_length=4
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
     name: str = Field(min_length=1, description="unique layer name")
     batch: Pos | None = Field(default=None, description="batch size N (default from `defaults`)")
@@ -99,7 +99,7 @@ LayerSpec = Annotated[
 
 
 class Defaults(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
     batch: Pos = Field(default=1, description="batch size N")
     weight_bits: Pos = Field(default=8, description="bits per weight")
     act_bits: Pos = Field(default=8, description="bits per activation")
@@ -107,7 +107,7 @@ class Defaults(BaseModel):
 
 
 class WorkloadFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
     name: str = Field(min_length=1, description="network name")
     source: str = Field(default="", description="where the layer shapes come from")
     description: str = Field(default="", description="one line on the network")

@@ -42,7 +42,7 @@ NonNeg = Annotated[StrictInt, Field(ge=0)]
 
 
 class Patches(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     image: Pos = Field(description="input image side, pixels")
     patch: Pos = Field(description="patch side, pixels (the embedding conv's kernel and stride)")
     channels: Pos = Field(default=3, description="image channels")
@@ -50,7 +50,7 @@ class Patches(BaseModel):
 
 
 class TransformerSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     d_model: Pos = Field(description="hidden size")
     layers: Pos = Field(description="blocks")
     heads: Pos = Field(description="attention (query) heads")
