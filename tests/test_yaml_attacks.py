@@ -117,3 +117,21 @@ def test_control_characters_are_escaped_not_echoed():
     err = InputError("unknown section [l\x1dyout] \x1b[31m", "f.cfg", "k\u2028x")
     assert err.message.isprintable() and len(err.message.splitlines()) == 1
     assert "\\x1d" in err.message and "\\x1b" in err.message
+
+
+def test_large_documents_without_aliases_read_and_alias_growth_is_what_counts(monkeypatch):
+    """The node bound is on what aliases add: a document of more literal values than the bound
+    reads (a 100,000-layer workload has 1.1 million), a few aliases over them are fine, and
+    laughs are refused however small the text. (The bound is lowered 1,000x to keep this fast.)"""
+    from accelsim.config import yamlio
+
+    monkeypatch.setattr(yamlio, "MAX_NODES", 1000)
+    rows = "".join(f"  - {{name: g{i}, type: gemm, M: 64, K: 64, N: 64}}\n" for i in range(100))
+    data = parse_yaml(f"layers:\n{rows}", "big.yaml")  # 1,103 values
+    assert len(data["layers"]) == 100 and data["layers"][-1] == {"name": "g99", "type": "gemm", "M": 64, "K": 64, "N": 64}
+    shared = parse_yaml("d: &d {M: 64, K: 64}\nlayers:\n" + "".join(f"  - {{<<: *d, name: g{i}}}\n" for i in range(100)),
+                        "shared.yaml")  # aliases add 400 values
+    assert shared["layers"][99] == {"M": 64, "K": 64, "name": "g99"}
+    for loader in (_UniqueKeyLoader, _PyUniqueKeyLoader):
+        with pytest.raises(InputError, match="billion laughs"):
+            parse_yaml(_laughs(levels=4, width=10), "laughs.yaml", loader=loader)  # 10^4 values from 40 written

@@ -15,18 +15,35 @@ import yaml
 from accelsim.errors import InputError, shown
 
 MAX_BYTES = 64 * 1024 * 1024     # no config, workload or spec comes near this
-MAX_NODES = 1_000_000            # after alias expansion; each node costs validation time downstream
+MAX_NODES = 1_000_000            # added by alias expansion; each node costs validation time downstream
+_CAP = 2**62                     # expansion counts stop growing here (a 10^100-node document)
 MAX_DEPTH = 100                  # real inputs nest a handful of levels; validation and copies recurse
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _UniqueKeyLoader(_Base):  # type: ignore[misc,valid-type]
+class _Memo:
+    """The implicit tag of a plain scalar memoised by its text: without path resolvers (none are
+    added here) `resolve` is a function of (value, implicit), and a workload repeats the same
+    keys and sizes on every layer; the regex scan per scalar is most of the C parser's time."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        memo = self.__dict__.setdefault("_tags", {})
+        key = (value, implicit)
+        tag = memo.get(key)
+        if tag is None:
+            tag = memo[key] = super().resolve(kind, value, implicit)
+        return tag
+
+
+class _UniqueKeyLoader(_Memo, _Base):  # type: ignore[misc,valid-type]
     """Safe loader that rejects duplicate keys instead of silently keeping the last."""
 
 
-class _PyUniqueKeyLoader(yaml.SafeLoader):
+class _PyUniqueKeyLoader(_Memo, yaml.SafeLoader):
     """The pure-Python twin (tests compare the two)."""
 
 
@@ -59,10 +76,10 @@ for _loader in (_UniqueKeyLoader, _PyUniqueKeyLoader):
     _loader.add_implicit_resolver("tag:yaml.org,2002:float", _EXPONENT_FLOAT, list("-+0123456789."))
 
 
-def measure(root, limit: int = MAX_NODES) -> tuple[int, int]:
-    """(nodes, depth) of the document once every alias is expanded, counted without expanding
-    (each distinct node once, memoised); the node count stops past `limit`. A node that
-    contains itself (`&a [*a]`) would expand forever: it raises RecursionError."""
+def measure(root, limit: int = _CAP) -> tuple[int, int, int]:
+    """(nodes, depth, distinct nodes) of the document once every alias is expanded, counted
+    without expanding (each distinct node once, memoised); the node count stops past `limit`.
+    A node that contains itself (`&a [*a]`) would expand forever: it raises RecursionError."""
     size: dict[int, tuple[int, int]] = {}
     open_nodes: set[int] = set()
     stack = [(root, False)]
@@ -85,7 +102,24 @@ def measure(root, limit: int = MAX_NODES) -> tuple[int, int]:
         open_nodes.discard(id(node))
         measured = [size.get(id(c), (0, 0)) for c in children]
         size[id(node)] = (min(limit + 1, 1 + sum(n for n, _ in measured)), 1 + max((d for _, d in measured), default=0))
-    return size[id(root)]
+    return (*size[id(root)], len(size))
+
+
+def depth_of(root) -> int:
+    """The nesting depth of a document without aliases (each node is reached once)."""
+    deepest = 1
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        children = node.value if isinstance(node, yaml.SequenceNode) else \
+            [n for pair in node.value for n in pair]
+        for child in children:
+            if isinstance(child, yaml.CollectionNode):
+                stack.append((child, depth + 1))
+            elif depth + 1 > deepest:
+                deepest = depth + 1
+    return deepest
 
 
 def _children(node) -> list:
@@ -105,10 +139,15 @@ def parse_yaml(text: str, source: str, error: type[InputError] = InputError, loa
             node = reader.get_single_node()
             if node is None:
                 return None
-            nodes, depth = measure(node)
-            if nodes > MAX_NODES:
-                raise error(f"expands to more than {MAX_NODES:,} values through aliases (a 'billion laughs' "
-                            "document?); refused", source)
+            # without an alias (each needs a '*') the document is as large as its text, which is
+            # bounded; with them, what they add is counted before anything is built
+            if "*" in text:
+                nodes, depth, distinct = measure(node)
+                if nodes - distinct > MAX_NODES:
+                    raise error(f"expands to more than {MAX_NODES:,} values through aliases (a 'billion laughs' "
+                                "document?); refused", source)
+            else:
+                depth = depth_of(node) if isinstance(node, yaml.CollectionNode) else 1
             if depth > MAX_DEPTH:
                 raise error(f"nested {depth} levels deep; at most {MAX_DEPTH}", source)
             return reader.construct_document(node)
