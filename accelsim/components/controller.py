@@ -15,7 +15,7 @@ FAST_JOBS_PER_LAYER = 256
 # many folds at each end as single jobs; its middle, about PACED_JOBS_PER_LAYER batches, streams
 # and is paced by fine fidelity's timeline (`jobs_for`, `PEArray`).
 EDGE_FOLDS = 4
-PACED_JOBS_PER_LAYER = 64
+PACED_JOBS_PER_LAYER = 32
 # A job costs about this much memory while a run holds its table (measured: ~0.43 KB).
 JOB_BYTES = 512
 
@@ -149,27 +149,32 @@ def probe_plan(plan: LayerPlan, folds: int) -> LayerPlan:
 @dataclass(frozen=True)
 class Pace:
     """Fine fidelity's timeline for a paced layer: `ends[f]`, the cycle its fold f ended in a
-    fine probe of its first folds on a fresh chip, then `slope` cycles per fold (the probe's
-    last stretch) past them. A probe's last EDGE_FOLDS folds end as a tail does, not as the
-    same folds of a longer run, so the timeline leaves them out."""
+    fine probe of its first folds on a fresh chip, then `slope` (= num / den) cycles per fold
+    (the probe's last stretch) past them. A probe's last EDGE_FOLDS folds end as a tail does,
+    not as the same folds of a longer run, so the timeline leaves them out."""
 
     ends: tuple
-    slope: Fraction
+    num: int
+    den: int
 
     @classmethod
     def from_probe(cls, ends: list[int]) -> "Pace":
         kept = ends[:max(1, len(ends) - EDGE_FOLDS)]
         if len(kept) < 8:
-            return cls(tuple(kept), Fraction(kept[-1] - kept[0], max(1, len(kept) - 1)))
+            return cls(tuple(kept), kept[-1] - kept[0], max(1, len(kept) - 1))
         # slope between the mean ends of the kept folds' third and fourth quarters
         q = len(kept) // 4
         a, b = kept[len(kept) - 2 * q:len(kept) - q], kept[len(kept) - q:]
-        return cls(tuple(kept), Fraction(sum(b) - sum(a), q * q))
+        return cls(tuple(kept), sum(b) - sum(a), q * q)
 
-    def at(self, folds: int) -> Fraction:
+    @property
+    def slope(self) -> Fraction:
+        return Fraction(self.num, self.den)
+
+    def at(self, folds: int) -> int:
         """When the layer's first `folds` folds have ended, from the start of its first."""
         n = len(self.ends)
-        return Fraction(self.ends[folds - 1]) if folds <= n else self.ends[-1] + self.slope * (folds - n)
+        return self.ends[folds - 1] if folds <= n else self.ends[-1] + self.num * (folds - n) // self.den
 
 
 def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str, int] | None = None,
@@ -205,6 +210,6 @@ def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str,
             ofmap_read_bytes=_share(plan.dram_read_bytes.get("ofmap", 0), plan.folds, a, b),
             ofmap_bytes=_share(plan.dram_write_bytes.get("ofmap", 0), plan.folds, a, b),
             first=a == 0, last=b == plan.folds, plan=plan, start=a, end=b,
-            pace=int(pace.at(b) - pace.at(paced_from)) if paced else 0, pace_origin=paced and a == paced_from,
+            pace=pace.at(b) - pace.at(paced_from) if paced else 0, pace_origin=paced and a == paced_from,
         ))
     return jobs

@@ -52,16 +52,17 @@ class OperandBuffer(Component):
         super().__init__(ctx, name)
         self.operand = operand
         self.sram = sram
+        self.capacity = sram.capacity_bytes
         self.channel = Channel(ctx.env, name, dram.link, sram.capacity_bytes)
         self.writer = MramWriter(self, sram.mram, sram.technology, sram.banks) if sram.is_mram else None
 
     def hold(self, nbytes: int) -> int:
         # Double buffering: a job holds at most half, so the next can fill the other half.
         # Without it a job holds the whole buffer: fetch and compute never overlap.
-        half = self.sram.capacity_bytes // 2
-        return min(nbytes, half) if self.sram.double_buffered else self.sram.capacity_bytes
+        return min(nbytes, self.capacity // 2) if self.sram.double_buffered else self.capacity
 
     def run(self, jobs: list[Job]):
+        written = 0  # this layer's bytes so far, counted once per layer
         for job in jobs:
             nbytes = getattr(job, f"{self.operand}_bytes")
             start = int(self.env.now)
@@ -75,7 +76,10 @@ class OperandBuffer(Component):
                 arrival = yield from self.channel.link.serialize(nbytes, (f"read {self.operand}", job.name))
                 self.env.process(self._commit(job, nbytes, arrival))
             self.span("fill", job.name, start, int(self.env.now))
-            self.count("write_bytes", nbytes, job.name)
+            written += nbytes
+            if job.last:
+                self.count("write_bytes", written, job.name)
+                written = 0
 
     def streams(self, job: Job) -> bool:
         """A paced batch, loaded by `_stream` (MRAM buffers load a batch whole: `_commit`)."""
@@ -90,7 +94,7 @@ class OperandBuffer(Component):
         next batch's first folds); otherwise the batch holds the buffer to its end."""
         env, link = self.env, self.channel.link
         total = job.plan.dram_read_bytes.get(self.operand, 0)
-        window = self.sram.capacity_bytes // max(1, self.hold(job.head(total)))
+        window = self.capacity // max(1, self.hold(job.head(total)))
         folds = max(1, min(window - 1, job.folds))
         head = job.head(total, folds) if nbytes else 0
         double = self.sram.double_buffered
@@ -101,7 +105,7 @@ class OperandBuffer(Component):
             job.started = env.event()
         if nbytes:
             job.spans[self.operand] = [start, done + link.latency, folds, done + link.latency]
-        self.channel.queue.put(job)
+        self.channel.put(job)
         if done > env.now:
             yield env.timeout(done - int(env.now))
         if nbytes > head or double:
@@ -120,7 +124,7 @@ class OperandBuffer(Component):
             yield self.env.timeout(arrival - int(self.env.now))
         yield from self.writer.write(nbytes, job.name)
         setattr(job, f"{self.operand}_write_delay", int(self.env.now) - arrival)
-        yield self.channel.queue.put(job)
+        self.channel.put(job)
 
 
 class OfmapBuffer(Component):
@@ -137,17 +141,18 @@ class OfmapBuffer(Component):
         self.dram = dram
         self.writer = MramWriter(self, sram.mram, sram.technology, sram.banks) if sram.is_mram else None
         self.channel = Channel(ctx.env, "ofmap_sram", dram.link, sram.capacity_bytes)
+        self.capacity = sram.capacity_bytes
         self.done = ctx.env.event()
 
     def hold(self, job: Job) -> int:
         nbytes = job.ofmap_bytes + job.ofmap_read_bytes
-        half = self.sram.capacity_bytes // 2
-        return min(nbytes, half) if self.sram.double_buffered else self.sram.capacity_bytes
+        return min(nbytes, self.capacity // 2) if self.sram.double_buffered else self.capacity
 
     def run(self, total_jobs: int):
         last_arrival = 0
+        drained = read_back = 0  # this layer's bytes so far, counted once per layer
         for _ in range(total_jobs):
-            job = yield self.channel.get()
+            job = yield from self.channel.take()
             if job.ofmap_ready > self.env.now:  # a streamed batch: its first fold's outputs
                 yield self.env.timeout(job.ofmap_ready - int(self.env.now))
             link = self.dram.link
@@ -159,23 +164,29 @@ class OfmapBuffer(Component):
                     yield self.env.timeout(done - int(self.env.now))
             if job.ofmap_read_bytes:
                 yield from link.serialize(job.ofmap_read_bytes, ("read partial sums", job.name))
-                self.count("write_bytes", job.ofmap_read_bytes, job.name)
+                read_back += job.ofmap_read_bytes
             start = int(self.env.now)
             arrival = yield from link.serialize(job.ofmap_bytes, ("write ofmap", job.name))
             self.span("drain", job.name, start, int(self.env.now))
             # The latency is pipelined: the next write starts while this one is in flight.
             if not job.streams:  # (a streamed batch's room is freed as it ends)
-                self.env.process(self._release_at(job, arrival))
+                self._release_at(job, arrival)
             last_arrival = max(last_arrival, arrival)
-            self.count("read_bytes", job.ofmap_bytes, job.name)
+            drained += job.ofmap_bytes
+            if job.last:
+                if read_back:
+                    self.count("write_bytes", read_back, job.name)
+                self.count("read_bytes", drained, job.name)
+                drained = read_back = 0
         if last_arrival > self.env.now:
             yield self.env.timeout(last_arrival - int(self.env.now))
         self.done.succeed(int(self.env.now))
 
-    def _release_at(self, job: Job, arrival: int):
+    def _release_at(self, job: Job, arrival: int) -> None:
         if arrival > self.env.now:
-            yield self.env.timeout(arrival - int(self.env.now))
-        self.channel.release(self.hold(job))
+            self.env.timeout(arrival - int(self.env.now)).callbacks.append(lambda _: self.channel.release(self.hold(job)))
+        else:
+            self.channel.release(self.hold(job))
 
 
 class VectorUnit(Component):
@@ -225,9 +236,9 @@ class PEArray(Component):
             t0 = int(env.now)
             if job.first:
                 layer_start = t0
-            yield self.ifmap.channel.get()
+            yield from self.ifmap.channel.take()
             t1 = int(env.now)
-            yield self.filter.channel.get()
+            yield from self.filter.channel.take()
             t2 = int(env.now)
             yield from self.ofmap.channel.reserve(self.ofmap.hold(job))
             t3 = int(env.now)
@@ -246,7 +257,7 @@ class PEArray(Component):
                 if job.started is not None:  # (MRAM buffers load a batch whole: `_commit`)
                     job.started.succeed()
                 job.ofmap_ready = begin + service // job.folds
-                self.ofmap.channel.queue.put(job)
+                self.ofmap.channel.put(job)
             plan = job.plan
             ab, wb = plan.word_bytes
             # MRAM buffers: the job's reads share the banks with writes queued before them
@@ -281,7 +292,7 @@ class PEArray(Component):
             if job.streams:  # its outputs drained while it computed: the room is free again
                 self.ofmap.channel.release(self.ofmap.hold(job))
             else:
-                self.ofmap.channel.queue.put(job)
+                self.ofmap.channel.put(job)
             # waiting on an operand: the part its MRAM write port added is its own cause
             for operand, wait in (("ifmap", t1 - t0), ("filter", t2 - t1)):
                 port = min(wait, getattr(job, f"{operand}_write_delay"))
@@ -381,9 +392,10 @@ class SystolicChip:
         env.process(self.ofmap.run(len(jobs)))
         env.process(self.array.run(jobs))
         env.run()
-        for job in jobs:
-            self.dram.count("read_bytes", job.ifmap_bytes + job.filter_bytes + job.ofmap_read_bytes, job.name)
-            self.dram.count("write_bytes", job.ofmap_bytes, job.name)
+        for plan in plans:  # a layer's DRAM traffic is the sum over its jobs: its plan's totals
+            self.dram.count("read_bytes", sum(plan.dram_read_bytes.get(s, 0) for s in ("ifmap", "filter", "ofmap")),
+                            plan.layer.name)
+            self.dram.count("write_bytes", plan.dram_write_bytes.get("ofmap", 0), plan.layer.name)
         return self._rows(plans), int(self.ofmap.done.value)
 
     def _pace(self, plan, cache: dict) -> tuple[Pace, str]:

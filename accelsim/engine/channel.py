@@ -11,6 +11,7 @@ the room when it has finished with the item.
 
 from __future__ import annotations
 
+from collections import deque
 from fractions import Fraction
 
 import simpy
@@ -91,8 +92,11 @@ class Channel:
     """A link into a byte-bounded queue.
 
     `send` reserves room (blocking while the channel is full), serialises the item over the
-    link and delivers it after the link latency, in order; `get` takes the next item;
-    `release` frees its room once the consumer is done with it.
+    link and delivers it after the link latency, in order; `get` (an event) or `take` (a
+    generator) takes the next item; `release` frees its room once the consumer is done.
+
+    Room and queue are kept here, not in SimPy resources: a reserve that fits and a take
+    that finds an item go on at once, without an event, and waiters are woken in order.
     """
 
     def __init__(self, env: simpy.Environment, name: str, link: Link, capacity_bytes: int | None = None):
@@ -102,8 +106,10 @@ class Channel:
         self.name = name
         self.link = link
         self.capacity = capacity_bytes
-        self.space = None if capacity_bytes is None else simpy.Container(env, capacity=capacity_bytes, init=0)
-        self.queue = simpy.Store(env)
+        self.level = 0                  # bytes of room taken
+        self._waiting = deque()         # (bytes, event) of reserves that did not fit, in order
+        self._items = deque()           # delivered, not yet taken
+        self._takers = deque()          # events of takes that found nothing
         self.on_level = None  # tracing: called as on_level(cycle, bytes held) when the room taken changes
 
     def room(self, nbytes: int) -> int:
@@ -113,31 +119,63 @@ class Channel:
     def reserve(self, nbytes: int):
         """Generator: wait for `nbytes` of room."""
         amount = self.room(nbytes)
-        if self.space is not None and amount > 0:
-            yield self.space.put(amount)
-            if self.on_level is not None:
-                self.on_level(int(self.env.now), self.space.level)
+        if self.capacity is None or amount <= 0:
+            return
+        if not self._waiting and self.level + amount <= self.capacity:
+            self.level += amount
+        else:
+            event = self.env.event()
+            self._waiting.append((amount, event))
+            yield event
+        if self.on_level is not None:
+            self.on_level(int(self.env.now), self.level)
 
     def release(self, nbytes: int) -> None:
         amount = self.room(nbytes)
-        if self.space is not None and amount > 0:
-            self.space.get(amount)
-            if self.on_level is not None:
-                self.on_level(int(self.env.now), self.space.level)
+        if self.capacity is None or amount <= 0:
+            return
+        self.level -= amount
+        waiting = self._waiting
+        while waiting and self.level + waiting[0][0] <= self.capacity:
+            amount, event = waiting.popleft()
+            self.level += amount
+            event.succeed()
+        if self.on_level is not None:
+            self.on_level(int(self.env.now), self.level)
+
+    def put(self, item) -> None:
+        """Deliver `item` to the consumer now."""
+        if self._takers:
+            self._takers.popleft().succeed(item)
+        else:
+            self._items.append(item)
+
+    def get(self) -> simpy.Event:
+        """An event whose value is the next item."""
+        event = self.env.event()
+        if self._items:
+            event.succeed(self._items.popleft())
+        else:
+            self._takers.append(event)
+        return event
+
+    def take(self):
+        """Generator: the next item, at once if one is there."""
+        if self._items:
+            return self._items.popleft()
+        item = yield self.get()
+        return item
 
     def send(self, item, nbytes: int, reserve: bool = True, label=None):
         """Generator: (reserve,) serialise, and schedule the delivery; returns on serialisation."""
         if reserve:
             yield from self.reserve(nbytes)
         arrival = yield from self.link.serialize(nbytes, label)
-        if arrival > self.env.now:
-            self.env.process(self._deliver(item, arrival))
+        self.put_at(item, arrival)
+
+    def put_at(self, item, cycle: int) -> None:
+        """Deliver `item` at `cycle` (one timeout, no process)."""
+        if cycle > self.env.now:
+            self.env.timeout(cycle - int(self.env.now)).callbacks.append(lambda _: self.put(item))
         else:
-            self.queue.put(item)
-
-    def _deliver(self, item, arrival: int):
-        yield self.env.timeout(arrival - int(self.env.now))
-        yield self.queue.put(item)
-
-    def get(self):
-        return self.queue.get()
+            self.put(item)
