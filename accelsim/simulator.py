@@ -184,8 +184,9 @@ def _price(ctx: SimContext, hw: HardwareConfig, layers: Table, summary: dict) ->
     names = list(dict.fromkeys([e.component for e in table]))
     layer_names = layers.column("layer")
     layers.added["energy_pj"] = [per_layer.get(name, 0.0) for name in layer_names]
+    priced = {c for c, _ in per_cell}  # components with per-layer energy (one scan, not one per component)
     for component in names:
-        if any(c == component for c, _ in per_cell):
+        if component in priced:
             layers.added[f"energy_pj_{component}"] = [per_cell.get((component, n), 0.0) for n in layer_names]
     totals: dict[tuple[str, str, str], float] = {}
     for component, stat, unit, _layer, value in stat_rows:
