@@ -149,6 +149,22 @@ PINNED = [
 ]
 
 
+@pytest.mark.xfail(strict=True, reason="known gap: a near-empty ifmap stream far ahead of big filter folds "
+                   "(docs/timing-model.md, 'Known gap'); strict, so a fix shows up as XPASS")
+def test_paced_layer_with_a_near_empty_ifmap_stream_known_gap():
+    """Found by a 60-example run of the streamed-weight property test (seed 2): m=1, ws
+    16x16, 8 B/cycle, 200 ns, 2 KiB. The ifmap is 0 or 1 byte a fold, so its loader runs
+    hundreds of folds ahead in fine, one tiny transfer a cycle between the filter folds;
+    fast's batches book it in lumps, and fine's first folds end later (278 vs 170 cycles)
+    and the layer's tail differs: fine 96,686 cycles, fast 97,187 (+0.52 %)."""
+    layer = Layer(name="l", kind="gemm", C=500, H=1, W=1, K=500)
+    hw = _hw("ws", 16, 16, 8, 200, 2)
+    assert _paced(layer, hw)
+    fine, fast = _both(hw, Workload("w", (layer, Layer(**{**layer.__dict__, "name": "l2"}))))
+    a, b = fine.summary["cycles"], fast.summary["cycles"]
+    assert abs(a - b) <= 0.005 * a
+
+
 @pytest.mark.parametrize("m, k, n, df, rows, cols, bandwidth, latency, kib", PINNED)
 def test_pinned_paced_layers_within_half_a_percent(m, k, n, df, rows, cols, bandwidth, latency, kib):
     layer = Layer(name="l", kind="gemm", C=k, H=m, W=1, K=n)
