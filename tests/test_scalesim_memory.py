@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import accelsim
-from accelsim.kernels.scalesim_memory import simulate_demand, simulate_layer
+from accelsim.kernels.scalesim_layer import simulate_demand, simulate_layer
 from accelsim.kernels.scalesim_reuse import EVERY_MISS, FITS, LOOKUP, calc_reuse
 from accelsim.workload import Layer
 from accelsim.workload.mapping.scalesim_demand import demand_matrices, ifmap_terms, operand_matrices, prefetch_orders

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from accelsim.components.systolic import STALL_CAUSES, PEArray, SystolicChip, b_operand
-from accelsim.kernels.scalesim_memory import simulate_layer
+from accelsim.kernels.scalesim_layer import simulate_layer
 from accelsim.workload.mapping.nm_sparsity import effective_k, kept_rows, rowwise_rows, storage
 from accelsim.workload.mapping.scalesim_demand import ifmap_terms, operand_matrices, prefetch_orders
 

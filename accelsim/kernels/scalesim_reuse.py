@@ -1,4 +1,4 @@
-"""Closed forms of SCALE-Sim 3.0.0's CALC-mode read buffers (pure numpy; used by scalesim_memory.py).
+"""Closed forms of SCALE-Sim 3.0.0's CALC-mode read buffers (pure numpy; used by scalesim_memory.py and scalesim_layer.py).
 
 In CALC mode (read_buffer_estimate_bw.py) a read buffer collects missed addresses into a window
 of 50 sets (`window` words); an address hits only if it was collected in the current window,
