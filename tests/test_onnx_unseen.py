@@ -141,3 +141,30 @@ def test_cli_sets_a_dynamic_axis(tmp_path):
     proc = subprocess.run(run + ["--set", "workload.layers.q.K=3"], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
     assert proc.returncode == 2 and "only dims.<axis> overrides" in proc.stderr
+
+
+def test_a_sweep_axis_sets_a_dynamic_axis(tmp_path):
+    """`workload.dims.<axis>` sweeps an ONNX model's dynamic axis; each point's MACs follow it.
+    The axis must be one of every workload's dynamic axes, and every workload must be ONNX."""
+    from accelsim.errors import ConfigError
+    from accelsim.sweep.run import run_sweep
+    from accelsim.sweep.spec import load_spec
+
+    model = ONNX / "qwen2_tiny_dynamic_dynamo_op18.onnx"
+    spec = tmp_path / "spec.yaml"
+
+    def write(axis: str, workload=model):
+        spec.write_text(f"name: seq\nhardware: {ROOT / 'hwconfigs' / 'systolic_32x32.yaml'}\n"
+                        f"workloads: [{workload}]\naxes:\n  {axis}: [8, 16]\n")
+
+    write("workload.dims.sequence")
+    frame = run_sweep(spec, tmp_path / "out", progress=False, jobs=1).points
+    assert dict(zip(frame["workload.dims.sequence"], frame["macs"])) == {
+        s: attention(s, 48, 6, 8, kv=2) + mlp(s, 48, 80, gated=True) for s in (8, 16)}
+    write("workload.dims.seq")
+    with pytest.raises(ConfigError, match="has no dynamic input axis 'seq'; its dynamic axes: batch, sequence") as err:
+        load_spec(spec)
+    assert err.value.key == "axes.workload.dims.seq"
+    write("workload.dims.sequence", ROOT / "workloads" / "lenet5.yaml")
+    with pytest.raises(ConfigError, match="workload.dims axes need ONNX workloads, not lenet5"):
+        load_spec(spec)

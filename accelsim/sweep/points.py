@@ -85,7 +85,9 @@ class Resolver:
 
 def _load_workload(path: Path, overrides: dict) -> tuple[Workload | None, dict]:
     try:
-        if overrides:
+        if overrides and path.suffix.lower() == ".onnx":  # only dims.<axis> (checked with the spec)
+            workload = load_workload(path, overrides)
+        elif overrides:
             from accelsim.workload.chain import unchained_by
 
             raw = apply_overrides(workload_dict(path), overrides, str(path), WorkloadError)

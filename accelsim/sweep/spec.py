@@ -20,6 +20,7 @@ from accelsim.errors import ConfigError, WorkloadError
 from accelsim.sweep.expr import Expr, ExprError, lookup
 
 WORKLOAD_PREFIX = "workload."
+DIMS_PREFIX = "workload.dims."  # an ONNX workload's dynamic axis sizes
 MAX_SEED = 2**63 - 1       # seeds are stored in int64 table columns
 MAX_POINTS = 200_000       # random sampling draws at most this many points (as a grid may hold)
 
@@ -181,7 +182,9 @@ def _check_axis_path(name: str, hardware_raw: dict, workloads: dict[str, Path], 
     """Catch typos before running anything: the path's parents must exist, and the key must be
     one the schema knows (checked by validating the base file with the key set to a probe)."""
     key = f"axes.{name}"
-    if name.startswith(WORKLOAD_PREFIX):
+    if name.startswith(DIMS_PREFIX):
+        _check_dims_axis(name[len(DIMS_PREFIX):], workloads, source, key)
+    elif name.startswith(WORKLOAD_PREFIX):
         from accelsim.workload.formats.native import WorkloadFile
 
         bad = [label for label, p in workloads.items() if p.suffix.lower() not in (".yaml", ".yml")]
@@ -191,6 +194,20 @@ def _check_axis_path(name: str, hardware_raw: dict, workloads: dict[str, Path], 
             _probe(WorkloadFile, workload_dict(p), name[len(WORKLOAD_PREFIX):], source, key, str(p))
     else:
         _probe(HardwareConfig, hardware_raw, name, source, key, "the hardware config")
+
+
+def _check_dims_axis(axis: str, workloads: dict[str, Path], source: str, key: str) -> None:
+    """`workload.dims.<axis>`: the size of a dynamic input axis, which every workload (ONNX) must have."""
+    from accelsim.workload.formats.onnx import dynamic_axes
+
+    bad = [label for label, p in workloads.items() if p.suffix.lower() != ".onnx"]
+    if bad:
+        raise ConfigError(f"workload.dims axes need ONNX workloads, not {', '.join(bad)}", source, key)
+    for label, p in workloads.items():
+        names = dynamic_axes(p)  # an unreadable model is its own error, naming its file
+        if axis not in names:
+            raise ConfigError(f"{label} has no dynamic input axis {axis!r}; its dynamic axes: "
+                              f"{', '.join(names) or 'none'}", source, key)
 
 
 def _probe(model: type[BaseModel], raw: dict, path: str, source: str, key: str, what: str) -> None:

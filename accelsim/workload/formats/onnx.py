@@ -157,26 +157,41 @@ def small_integers(name: str, inits: dict, consts: dict, onnx) -> list[int] | No
     return [int(v) for v in array.ravel()]
 
 
-def bind_dynamic_axes(model, dims: dict[str, int], source: str) -> None:
-    """Give each dynamic axis of the graph inputs its size: from `dims` by the axis' name, or 1
-    for an unnamed leading (batch) axis; any other dynamic axis must be given."""
+def _dynamic_dims(model):
+    """(tensor, axis, dim, name) of each dynamic axis of the graph inputs (not initializers)."""
     inits = {t.name for t in model.graph.initializer}
-    dynamic = {}
     for tensor in model.graph.input:
         if tensor.name in inits or not tensor.type.tensor_type.HasField("shape"):
             continue
         for axis, dim in enumerate(tensor.type.tensor_type.shape.dim):
-            if dim.HasField("dim_value") and dim.dim_value > 0:
-                continue
-            name = dim.dim_param or f"{tensor.name}_{axis}"
-            dynamic[name] = None
-            if name in dims:
-                dim.dim_value = dims[name]
-            elif axis == 0:
-                dim.dim_value = 1  # batch: one item, as for any unknown batch dimension
-            else:
-                raise WorkloadError(f"input {tensor.name!r} axis {axis} is dynamic ({name!r}): give its size, e.g. "
-                                    f"--set workload.dims.{name}=128", source, f"dims.{name}")
+            if not (dim.HasField("dim_value") and dim.dim_value > 0):
+                yield tensor, axis, dim, dim.dim_param or f"{tensor.name}_{axis}"
+
+
+def dynamic_axes(path: str | Path) -> list[str]:
+    """The names of a model's dynamic input axes (what `dims` may set), read without its weights."""
+    source = str(path)
+    onnx = _onnx(source)
+    try:
+        model = onnx.load(source, load_external_data=False)
+    except Exception as exc:  # protobuf decode errors have no common base
+        raise WorkloadError(f"not a readable ONNX model: {exc}", source) from None
+    return list(dict.fromkeys(name for *_, name in _dynamic_dims(model)))
+
+
+def bind_dynamic_axes(model, dims: dict[str, int], source: str) -> None:
+    """Give each dynamic axis of the graph inputs its size: from `dims` by the axis' name, or 1
+    for an unnamed leading (batch) axis; any other dynamic axis must be given."""
+    dynamic = {}
+    for tensor, axis, dim, name in list(_dynamic_dims(model)):
+        dynamic[name] = None
+        if name in dims:
+            dim.dim_value = dims[name]
+        elif axis == 0:
+            dim.dim_value = 1  # batch: one item, as for any unknown batch dimension
+        else:
+            raise WorkloadError(f"input {tensor.name!r} axis {axis} is dynamic ({name!r}): give its size, e.g. "
+                                f"--set workload.dims.{name}=128", source, f"dims.{name}")
     for name in dims:
         if name not in dynamic:
             raise WorkloadError(f"no input has a dynamic axis {name!r}; dynamic axes: "
