@@ -141,6 +141,7 @@ def _input_slices(hw: HardwareConfig, wl: Workload, seed: int, tensors, vectors:
     lists = {c: [_plain_number(v) for v in frame[c]] for c in ("layer", *SLICE_COLUMNS)}
     if key:
         disk.write_entry(disk.DATA_KIND, key, lists)
+        disk.bound()
     return {c: dict(zip(lists["layer"], lists[c])) for c in SLICE_COLUMNS}
 
 

@@ -4,6 +4,7 @@ atomic entries, safe for concurrent writers, `--no-cache` and `accelsim cache cl
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -146,3 +147,26 @@ def test_data_pass_hit_equals_miss(tmp_path, monkeypatch):
     accelsim.simulate(accelsim.load_hardware(hw, {"compute.activation_prune_ones": 2}), wl)
     assert len(list((tmp_path / "data").glob("*.json"))) == 3
     assert cache.clear() == 3 + len(list((tmp_path / "compression").glob("*.json")))
+
+
+def test_the_cache_is_bounded_least_recently_used_first(tmp_path, monkeypatch):
+    """Past its bound the cache drops the entries used longest ago (a hit counts as a use);
+    results are the same whether entries were evicted or not."""
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path))
+    for i, age in enumerate((30, 10, 20)):  # entry 1 is the newest, entry 0 the oldest
+        cache.write_entry(cache.KIND, f"e{i}", {"pad": "x" * 1000})
+        os.utime(tmp_path / cache.KIND / f"e{i}.json", (1e9 - age, 1e9 - age))
+    assert cache.read_entry(cache.KIND, "e0") is not None  # used now: the newest
+    size = (tmp_path / cache.KIND / "e0.json").stat().st_size
+    assert cache.bound(2 * size) == 1
+    assert sorted(p.stem for p in (tmp_path / cache.KIND).glob("*.json")) == ["e0", "e1"]
+    assert cache.bound(0) == 0  # 0: unbounded
+    monkeypatch.setenv(cache.ENV_MAX_MB, "0.001")  # about one entry
+    assert cache.max_bytes() == int(0.001 * 2**20)
+    hw = accelsim.load_hardware(ROOT / "hwconfigs" / "era_bs.yaml")
+    wl = _wl((8, 16), (16, 8), (8, 8))
+    bounded = _fresh(wl, hw)
+    assert sum(p.stat().st_size for p in tmp_path.rglob("*.json")) <= cache.max_bytes()
+    assert bounded == _fresh(wl, hw, use_cache=False) == _fresh(wl, hw)
+    monkeypatch.setenv(cache.ENV_MAX_MB, "lots")
+    assert cache.max_bytes() == cache.DEFAULT_MAX_MB * 2**20

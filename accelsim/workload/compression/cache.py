@@ -20,6 +20,9 @@ workload's layers (names included: the record is by layer name), the seed, the n
 sampled vectors, the accelsim version and the source of the modules that compute it
 (`DATA_SOURCES`), so an edited datapath misses rather than replays an old figure.
 
+Size: at most $ACCELSIM_CACHE_MAX_MB MiB (default 2,048; 0 = unbounded). A run that wrote
+entries evicts the least recently used (by modification time; a hit refreshes it) past that.
+
 Where: $ACCELSIM_CACHE_DIR if set, else the platform's cache directory ($XDG_CACHE_HOME or
 ~/.cache on Linux, ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows) + /accelsim.
 """
@@ -35,6 +38,8 @@ import tempfile
 from pathlib import Path
 
 ENV_DIR = "ACCELSIM_CACHE_DIR"
+ENV_MAX_MB = "ACCELSIM_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 2048  # a functional run of a big network keeps its weights (8 B each when float)
 KIND = "compression"
 DATA_KIND = "data"
 KINDS = (KIND, DATA_KIND)
@@ -95,27 +100,79 @@ def store(key: str, stats, rng_state: dict) -> None:
 
 def read_entry(kind: str, key: str):
     """The JSON record stored under `key`, or None (missing or unreadable: a miss)."""
+    path = cache_dir() / kind / f"{key}.json"
     try:
-        return json.loads((cache_dir() / kind / f"{key}.json").read_text())
+        record = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    touch(path)
+    return record
 
 
 def write_entry(kind: str, key: str, record) -> None:
     """Write one entry atomically; a cache that cannot be written is skipped, not an error."""
-    folder = cache_dir() / kind
+    write_file(cache_dir() / kind / f"{key}.json", lambda f: f.write(json.dumps(record).encode()))
+
+
+def write_file(path: Path, write) -> None:
+    """`write(binary file)` into a temporary name beside `path`, then renamed into place: a
+    reader sees a whole file or none. A cache that cannot be written is skipped."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:
-            with os.fdopen(fd, "w") as f:
-                json.dump(record, f)
-            os.replace(tmp, folder / f"{key}.json")
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError:
         pass
+
+
+def touch(path: Path) -> None:
+    """Mark an entry used (its mtime), so `bound` evicts the least recently used first."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def max_bytes() -> int:
+    """The cache's size bound: $ACCELSIM_CACHE_MAX_MB (MiB; 0 = unbounded), else DEFAULT_MAX_MB."""
+    given = os.environ.get(ENV_MAX_MB, "").strip()
+    try:
+        mb = float(given) if given else DEFAULT_MAX_MB
+    except ValueError:
+        mb = DEFAULT_MAX_MB  # a cache setting must not stop a run
+    return int(mb * 2**20) if mb > 0 and mb == mb else 0
+
+
+def bound(limit: int | None = None) -> int:
+    """Evict the least recently used entries until the cache holds at most `limit` bytes
+    (default `max_bytes()`); returns how many files were removed. Run after a pass writes."""
+    limit = max_bytes() if limit is None else limit
+    if not limit:
+        return 0
+    files = []
+    for kind in KINDS:
+        folder = cache_dir() / kind
+        for path in [*folder.glob("*.json"), *folder.glob("*.weights.npz")] if folder.is_dir() else ():
+            try:
+                st = path.stat()
+            except FileNotFoundError:
+                continue
+            files.append((st.st_mtime, st.st_size, path))
+    total = sum(size for _, size, _ in files)
+    removed = 0
+    for _, size, path in sorted(files, key=lambda f: f[0]):
+        if total <= limit:
+            break
+        path.unlink(missing_ok=True)  # another process may have taken it first
+        total -= size
+        removed += 1
+    return removed
 
 
 def clear(kinds: tuple[str, ...] = KINDS) -> int:
@@ -140,10 +197,21 @@ def add_parser(sub) -> None:
     clear_p.set_defaults(func=_cmd_clear)
     where = action.add_parser("dir", help="print the cache directory")
     where.set_defaults(func=lambda args: print(cache_dir()) or 0)
+    info = action.add_parser("info", help="print the cache's entries, size and size bound")
+    info.set_defaults(func=_cmd_info)
 
 
 def _cmd_clear(args) -> int:
     n, m = clear((KIND,)), clear((DATA_KIND,))
     print(f"removed {n} cached compression result{'s' if n != 1 else ''} and {m} data-pass record{'s' if m != 1 else ''} "
           f"from {cache_dir()}")
+    return 0
+
+
+def _cmd_info(args) -> int:
+    sizes = [p.stat().st_size for kind in KINDS if (cache_dir() / kind).is_dir()
+             for p in (cache_dir() / kind).iterdir() if not p.name.startswith(".tmp-")]
+    limit = max_bytes()
+    print(f"{cache_dir()}: {len(sizes):,} files, {sum(sizes) / 2**20:,.1f} MiB; bound "
+          + (f"{limit / 2**20:,.0f} MiB" if limit else "none") + f" (${ENV_MAX_MB})")
     return 0

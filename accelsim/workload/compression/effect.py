@@ -62,7 +62,7 @@ def workload_compression(workload: Workload, hw, seed: int, cache: bool = True) 
         xbar = hw.compute.tile.ima.crossbar
         geometry = Geometry(xbar.rows, xbar.cols, xbar.cell_bits)
     rng = np.random.default_rng([seed, 2])
-    stats, results = [], []
+    stats, results, wrote = [], [], False
     for i, layer in enumerate(workload.layers):
         baked = compressed_stats(layer) if layer.compression else None
         if baked is not None or not layer.compression or not layer.has_weights:
@@ -84,6 +84,9 @@ def workload_compression(workload: Workload, hw, seed: int, cache: bool = True) 
             disk.store(key, stats[-1], rng.bit_generator.state)
             if result is not None:
                 _store_weights(key, results[-1])
+            wrote = True
+    if wrote:
+        disk.bound()
     return stats, results
 
 
@@ -94,7 +97,10 @@ def _weights_path(key: str):
 
 
 def _load_weights(key: str) -> CompressedWeights | None:
+    from accelsim.workload.compression import cache as disk
+
     try:
+        disk.touch(_weights_path(key))
         with np.load(_weights_path(key), allow_pickle=False) as data:
             if "codes" in data.files:
                 return CompressedWeights(data["codes"].astype(np.int64), None)
@@ -105,11 +111,8 @@ def _load_weights(key: str) -> CompressedWeights | None:
 
 def _store_weights(key: str, weights: CompressedWeights) -> None:
     """Atomically, like the statistics entries; a cache that cannot be written is skipped."""
-    import os
-    import tempfile
-    from pathlib import Path
+    from accelsim.workload.compression import cache as disk
 
-    path = _weights_path(key)
     if weights.codes is not None:
         codes = weights.codes
         low, high = (int(codes.min()), int(codes.max())) if codes.size else (0, 0)
@@ -118,18 +121,7 @@ def _store_weights(key: str, weights: CompressedWeights) -> None:
         arrays = {"codes": codes.astype(dtype)}
     else:
         arrays = {"weights": np.asarray(weights.weights, dtype=np.float64)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass
+    disk.write_file(_weights_path(key), lambda f: np.savez(f, **arrays))
 
 
 @lru_cache(maxsize=16)
@@ -142,7 +134,7 @@ def _stats(layers: tuple[Layer, ...], path: str | None, geometry: Geometry | Non
 
     workload = Workload("w", layers, path=path)
     rng = np.random.default_rng([seed, 2])
-    stats = []
+    stats, wrote = [], False
     for i, layer in enumerate(workload.layers):
         baked = compressed_stats(layer) if layer.compression else None
         if baked is not None or not layer.compression or not layer.has_weights:
@@ -158,6 +150,9 @@ def _stats(layers: tuple[Layer, ...], path: str | None, geometry: Geometry | Non
         stats.append(result.hw if result is not None else None)
         if key:
             disk.store(key, stats[-1], rng.bit_generator.state)
+            wrote = True
+    if wrote:
+        disk.bound()
     return tuple(stats)
 
 
