@@ -168,3 +168,21 @@ def test_a_sweep_axis_sets_a_dynamic_axis(tmp_path):
     write("workload.dims.sequence", ROOT / "workloads" / "lenet5.yaml")
     with pytest.raises(ConfigError, match="workload.dims axes need ONNX workloads, not lenet5"):
         load_spec(spec)
+
+
+def test_a_decode_export_reads_and_appends_the_kv_cache():
+    """The cache inputs (12 past tokens x 2 K/V heads x head_dim 16) are read by the two attention
+    matmuls, and the new token's K and V are appended by the k and v projections: the `transformer:`
+    block's decode model, from either exporter; crossbar chips move those bytes over their link."""
+    past, new = 12 * 2 * 16, 1 * 2 * 16
+    for export in UNSEEN["llama_decode_kvcache"][0]:
+        wl = _read("llama_decode_kvcache", export)
+        touched = [(layer.kind, layer.kv_read, layer.kv_write) for layer in wl.layers if layer.kv_read or layer.kv_write]
+        assert touched == [("linear", 0, new), ("linear", 0, new), ("matmul", past, 0), ("matmul", past, 0)]
+        r = accelsim.simulate(ROOT / "hwconfigs" / "systolic_32x32.yaml", wl)
+        assert (r.summary["kv_cache_read_bytes"], r.summary["kv_cache_write_bytes"]) == (2 * past, 2 * new)
+        r = accelsim.simulate(ROOT / "hwconfigs" / "mram_crossbar.yaml", wl)
+        assert r.layers["stall_kv_cache"].sum() > 0
+    for model in ("llama_tiny", "gpt2_tiny"):  # no cache inputs: nothing is cache traffic
+        wl = accelsim.load_workload(ONNX / f"{model}_dynamo.onnx")
+        assert not any(layer.kv_read or layer.kv_write for layer in wl.layers)

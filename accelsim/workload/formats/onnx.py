@@ -39,6 +39,7 @@ import numpy as np
 
 from accelsim.errors import InputError, WorkloadError
 from accelsim.workload.formats.onnx_elementwise import combining_nodes
+from accelsim.workload.formats.onnx_kvcache import kv_cache_traffic
 from accelsim.workload.formats.onnx_shapes import static_shapes
 from accelsim.workload.layers import Layer, Workload
 
@@ -123,6 +124,8 @@ def read_onnx(path: str | Path, dims: dict[str, int] | None = None) -> tuple[Wor
     constant = lambda tensor: small_integers(tensor, inits, consts, onnx)  # noqa: E731
     for index, op in combining_nodes(graph, inits, boundary, shapes, constant).items():
         found[index] = readers[index].combining(op), None
+    matrices = {i for i, (layer, _) in found.items() if not layer.is_vector and not layer.is_pool}
+    cache = kv_cache_traffic(graph, shapes, matrices)  # a decode export's KV-cache reads and appends
     layers: list[Layer] = []
     weights: dict[str, np.ndarray] = {}
     names: set[str] = set()
@@ -132,7 +135,9 @@ def read_onnx(path: str | Path, dims: dict[str, int] | None = None) -> tuple[Wor
         while name in names:
             name += "_"
         names.add(name)
-        layer = dataclasses.replace(layer, name=name)
+        kv = cache.get(index, {})
+        layer = dataclasses.replace(layer, name=name, kv_read=min(kv.get("kv_read", 0), layer.weight_count),
+                                    kv_write=min(kv.get("kv_write", 0), layer.ofmap_count))
         layers.append(layer.check(source, f"node {name!r}"))
         if w is not None:
             weights[name] = w
