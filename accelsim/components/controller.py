@@ -44,7 +44,7 @@ class Job:
     # A paced batch streams (`PEArray`): per operand [first cycle on the link, arrival of its
     # first folds' bytes, how many folds those are, arrival of the last byte]; the event of
     # its start; the cycle its first fold's outputs start to drain.
-    spans: dict = field(default_factory=dict)
+    spans: dict | None = None
     started: object = None
     ofmap_ready: int = 0
 

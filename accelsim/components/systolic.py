@@ -11,6 +11,7 @@ both operands and for room in the ofmap buffer, and each wait is a stall with it
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 from accelsim.components.controller import Job, Pace, jobs_for, needs_pacing, probe_folds, probe_plan
 from accelsim.components.mram import MRAM_STATS, MramWriter
@@ -62,20 +63,30 @@ class OperandBuffer(Component):
         return min(nbytes, self.capacity // 2) if self.sram.double_buffered else self.capacity
 
     def run(self, jobs: list[Job]):
+        env, channel, writer = self.env, self.channel, self.writer
+        link = channel.link
+        action, size = f"read {self.operand}", attrgetter(f"{self.operand}_bytes")
+        trace = self.ctx.tracer.enabled
         written = 0  # this layer's bytes so far, counted once per layer
         for job in jobs:
-            nbytes = getattr(job, f"{self.operand}_bytes")
-            start = int(self.env.now)
-            if self.streams(job):
-                yield from self._stream(job, nbytes, (f"read {self.operand}", job.name))
-            elif self.writer is None:
-                yield from self.channel.reserve(self.hold(nbytes))
-                yield from self.channel.send(job, nbytes, reserve=False, label=(f"read {self.operand}", job.name))
+            nbytes = size(job)
+            start = env.now
+            label = (action, job.name) if trace else None
+            if job.streams and writer is None:
+                yield from self._stream(job, nbytes, label)
             else:
-                yield from self.channel.reserve(self.hold(nbytes))
-                arrival = yield from self.channel.link.serialize(nbytes, (f"read {self.operand}", job.name))
-                self.env.process(self._commit(job, nbytes, arrival))
-            self.span("fill", job.name, start, int(self.env.now))
+                hold = self.hold(nbytes)
+                if not channel.grab(hold):
+                    yield from channel.reserve(hold)
+                done = link.book(nbytes, label)
+                if done > env.now:
+                    yield env.timeout(done - env.now)
+                if writer is None:
+                    channel.put_at(job, done + link.latency)
+                else:
+                    env.process(self._commit(job, nbytes, done + link.latency))
+            if trace:
+                self.span("fill", job.name, start, env.now)
             written += nbytes
             if job.last:
                 self.count("write_bytes", written, job.name)
@@ -103,6 +114,8 @@ class OperandBuffer(Component):
         start, done = link.book_span(head, label)
         if job.started is None:
             job.started = env.event()
+        if job.spans is None:
+            job.spans = {}
         if nbytes:
             job.spans[self.operand] = [start, done + link.latency, folds, done + link.latency]
         self.channel.put(job)
@@ -149,38 +162,46 @@ class OfmapBuffer(Component):
         return min(nbytes, self.capacity // 2) if self.sram.double_buffered else self.capacity
 
     def run(self, total_jobs: int):
+        env, channel, link, writer = self.env, self.channel, self.dram.link, self.writer
+        trace = self.ctx.tracer.enabled
         last_arrival = 0
         drained = read_back = 0  # this layer's bytes so far, counted once per layer
         for _ in range(total_jobs):
-            job = yield from self.channel.take()
-            if job.ofmap_ready > self.env.now:  # a streamed batch: its first fold's outputs
-                yield self.env.timeout(job.ofmap_ready - int(self.env.now))
-            link = self.dram.link
-            if self.writer is not None:  # the array's outputs are written into MRAM, then read out
+            job = channel.poll()
+            if job is None:
+                job = yield channel.get()
+            if job.ofmap_ready > env.now:  # a streamed batch: its first fold's outputs
+                yield env.timeout(job.ofmap_ready - env.now)
+            if writer is not None:  # the array's outputs are written into MRAM, then read out
                 ab = job.plan.word_bytes[0]
-                yield from self.writer.write(job.share(job.plan.sram_writes.get("ofmap", 0)) * ab, job.name)
-                done = self.writer.book_reads(job.ofmap_bytes, job.name)
-                if done > self.env.now:
-                    yield self.env.timeout(done - int(self.env.now))
+                yield from writer.write(job.share(job.plan.sram_writes.get("ofmap", 0)) * ab, job.name)
+                done = writer.book_reads(job.ofmap_bytes, job.name)
+                if done > env.now:
+                    yield env.timeout(done - env.now)
             if job.ofmap_read_bytes:
-                yield from link.serialize(job.ofmap_read_bytes, ("read partial sums", job.name))
+                yield from link.serialize(job.ofmap_read_bytes, ("read partial sums", job.name) if trace else None)
                 read_back += job.ofmap_read_bytes
-            start = int(self.env.now)
-            arrival = yield from link.serialize(job.ofmap_bytes, ("write ofmap", job.name))
-            self.span("drain", job.name, start, int(self.env.now))
+            start = env.now
+            done = link.book(job.ofmap_bytes, ("write ofmap", job.name) if trace else None)
+            if done > env.now:
+                yield env.timeout(done - env.now)
+            arrival = done + link.latency
+            if trace:
+                self.span("drain", job.name, start, env.now)
             # The latency is pipelined: the next write starts while this one is in flight.
             if not job.streams:  # (a streamed batch's room is freed as it ends)
                 self._release_at(job, arrival)
-            last_arrival = max(last_arrival, arrival)
+            if arrival > last_arrival:
+                last_arrival = arrival
             drained += job.ofmap_bytes
             if job.last:
                 if read_back:
                     self.count("write_bytes", read_back, job.name)
                 self.count("read_bytes", drained, job.name)
                 drained = read_back = 0
-        if last_arrival > self.env.now:
-            yield self.env.timeout(last_arrival - int(self.env.now))
-        self.done.succeed(int(self.env.now))
+        if last_arrival > env.now:
+            yield env.timeout(last_arrival - env.now)
+        self.done.succeed(env.now)
 
     def _release_at(self, job: Job, arrival: int) -> None:
         if arrival > self.env.now:
@@ -222,115 +243,154 @@ class PEArray(Component):
 
     def run(self, jobs: list[Job]):
         env = self.env
+        ifmap, filt, ofmap = self.ifmap, self.filter, self.ofmap
+        take_i, take_f, room_o = ifmap.channel, filt.channel, ofmap.channel
+        latency = ofmap.dram.link.latency
+        mram = ifmap.writer is not None or filt.writer is not None
+        trace, job_ends = self.ctx.tracer.enabled, self.job_ends
         layer_start = pace_origin = 0
-        # counts are summed per layer here and handed to the registry once per layer
+        # Counts are summed per layer and handed to the registry once per layer. Per-job shares
+        # of a plan's totals telescope, so those are taken whole at a layer's last job; only
+        # rounded ones (MACs at a density below 1) are summed job by job.
         mine: dict[str, int] = {}
-        theirs: dict[Component, dict[str, int]] = {c: {} for c in (self.ifmap, self.filter, self.ofmap, self.vector)}
-        reads_i, reads_f, writes_o = theirs[self.ifmap], theirs[self.filter], theirs[self.ofmap]
-        vector_ops = theirs[self.vector]
+        wait_i = wait_f = wait_o = busy = compute = 0
+        whole = True
 
         def add(counts: dict[str, int], stat: str, value: int) -> None:
             counts[stat] = counts.get(stat, 0) + value
 
         for job in jobs:
-            t0 = int(env.now)
+            plan = job.plan
+            t0 = env.now
             if job.first:
                 layer_start = t0
-            yield from self.ifmap.channel.take()
-            t1 = int(env.now)
-            yield from self.filter.channel.take()
-            t2 = int(env.now)
-            yield from self.ofmap.channel.reserve(self.ofmap.hold(job))
-            t3 = int(env.now)
+                whole = plan.density == 1.0 and plan.act_density == 1.0 and plan.macs < 1 << 53
+            if take_i.poll() is None:
+                yield take_i.get()
+            t1 = env.now
+            if take_f.poll() is None:
+                yield take_f.get()
+            t2 = env.now
+            hold = ofmap.hold(job)
+            if not room_o.grab(hold):
+                yield from room_o.reserve(hold)
+            t3 = env.now
             service = job.cycles + job.sram_stall
-            if job.streams:
+            streams = job.streams
+            if streams:
                 # A batch's first folds' operands arrived over their link time; seen as evenly
                 # spread, its first fold computes from the first of them; its other operands
                 # load from now (`OperandBuffer._stream`). Its outputs drain from its first fold on.
-                spans = job.spans.values()
+                spans = job.spans.values() if job.spans else ()
                 begin = t3
                 if spans:
                     start = min(span[0] for span in spans)
-                    heads = max(span[1] for span in spans) - self.ofmap.dram.link.latency
-                    begin = max(t3, start + -(-(heads - start) // min(span[2] for span in spans))
-                                + self.ofmap.dram.link.latency)
+                    heads = max(span[1] for span in spans) - latency
+                    begin = max(t3, start + -(-(heads - start) // min(span[2] for span in spans)) + latency)
                 if job.started is not None:  # (MRAM buffers load a batch whole: `_commit`)
                     job.started.succeed()
                 job.ofmap_ready = begin + service // job.folds
-                self.ofmap.channel.put(job)
-            plan = job.plan
+                room_o.put(job)
             ab, wb = plan.word_bytes
             # MRAM buffers: the job's reads share the banks with writes queued before them
             reads_done = t3
-            for buffer, words, width in ((self.ifmap, plan.sram_reads.get("ifmap", 0), ab),
-                                         (self.filter, plan.sram_reads.get("filter", 0), wb)):
-                if buffer.writer is not None:
-                    reads_done = max(reads_done, buffer.writer.book_reads(job.share(words) * width, job.name))
+            if mram:
+                for buffer, words, width in ((ifmap, plan.sram_reads.get("ifmap", 0), ab),
+                                             (filt, plan.sram_reads.get("filter", 0), wb)):
+                    if buffer.writer is not None:
+                        reads_done = max(reads_done, buffer.writer.book_reads(job.share(words) * width, job.name))
             yield env.timeout(service)
             if reads_done > env.now:
-                bank = reads_done - int(env.now)
+                bank = reads_done - env.now
                 yield env.timeout(bank)
                 add(mine, "stall_mram_bank", bank)
                 service += bank
-            if job.streams:  # the folds compute one after another: the last one on the last bytes
-                last = max((span[3] for span in job.spans.values()), default=0)
+            if streams:  # the folds compute one after another: the last one on the last bytes
+                last = max((span[3] for span in job.spans.values()), default=0) if job.spans else 0
                 finish = max(begin + service, last + service // job.folds)
                 if finish > env.now:
-                    wait = finish - int(env.now)
+                    wait = finish - env.now
                     yield env.timeout(wait)
                     cause = max(job.spans, key=lambda o: job.spans[o][3]) if job.spans else "ifmap"
                     add(mine, f"stall_{cause}_dram", wait)
             if job.pace_origin:
                 pace_origin = t0
             if job.pace and pace_origin + job.pace > env.now:  # a paced batch: fine's timeline
-                wait = pace_origin + job.pace - int(env.now)
+                wait = pace_origin + job.pace - env.now
                 yield env.timeout(wait)
                 add(mine, f"stall_{self.pace_causes[job.layer]}", wait)
-            for buffer in (self.ifmap, self.filter):  # (a streamed batch double-buffered: freed as it started)
-                if not (buffer.streams(job) and buffer.sram.double_buffered):
-                    buffer.channel.release(buffer.hold(getattr(job, f"{buffer.operand}_bytes")))
-            if job.streams:  # its outputs drained while it computed: the room is free again
-                self.ofmap.channel.release(self.ofmap.hold(job))
+            if streams:
+                for buffer in (ifmap, filt):  # (a streamed batch double-buffered: freed as it started)
+                    if not (buffer.streams(job) and buffer.sram.double_buffered):
+                        buffer.channel.release(buffer.hold(getattr(job, f"{buffer.operand}_bytes")))
+                # its outputs drained while it computed: the room is free again
+                room_o.release(hold)
             else:
-                self.ofmap.channel.put(job)
-            # waiting on an operand: the part its MRAM write port added is its own cause
-            for operand, wait in (("ifmap", t1 - t0), ("filter", t2 - t1)):
-                port = min(wait, getattr(job, f"{operand}_write_delay"))
-                if port:
-                    add(mine, f"stall_{operand}_mram_write", port)
-                add(mine, f"stall_{operand}_dram", wait - port)
-            add(mine, "stall_ofmap_dram", t3 - t2)
+                take_i.release(ifmap.hold(job.ifmap_bytes))
+                take_f.release(filt.hold(job.filter_bytes))
+                room_o.put(job)
+            if mram:  # waiting on an operand: the part its MRAM write port added is its own cause
+                port_i, port_f = min(t1 - t0, job.ifmap_write_delay), min(t2 - t1, job.filter_write_delay)
+                if port_i:
+                    add(mine, "stall_ifmap_mram_write", port_i)
+                if port_f:
+                    add(mine, "stall_filter_mram_write", port_f)
+                wait_i += t1 - t0 - port_i
+                wait_f += t2 - t1 - port_f
+            else:
+                wait_i += t1 - t0
+                wait_f += t2 - t1
+            wait_o += t3 - t2
             if job.sram_stall:
                 add(mine, f"stall_{self.sram_stall_causes[job.layer]}", job.sram_stall)
-            add(reads_i, "read_bytes", job.share(plan.sram_reads.get("ifmap", 0)) * ab)
-            add(reads_f, "read_bytes", job.share(plan.sram_reads.get("filter", 0)) * wb)
-            add(writes_o, "write_bytes", job.share(plan.sram_writes.get("ofmap", 0)) * ab)
-            executed = job.share(plan.macs)
-            weighted = round(executed * plan.density)
-            active = round(weighted * plan.act_density)
-            if plan.act_gate_only:  # Eyeriss's data gating: no MAC, no filter read; ifmap and psums still move
-                add(mine, "act_gated_macs", weighted - active)
-            if plan.shared_k:
-                # each output: its active inputs added into k centroid bins, then k multiplies
-                add(mine, "shared_adds", active)
-                add(mine, "macs", job.share(plan.layer.ofmap_count * plan.shared_k))
-            else:
-                add(mine, "macs", active)
-            add(mine, "gated_macs", executed - active)
-            add(mine, "decode_ops", job.share(plan.decode_ops))
-            add(vector_ops, "vector_ops", job.share(plan.layer.vector_ops))
-            add(mine, "busy_cycles", service)
-            add(mine, "compute_cycles", job.cycles)
-            add(mine, "folds", job.folds)
-            self.span(job.unit, job.name, t3, t3 + service)
-            if self.job_ends is not None:
-                self.job_ends.append(int(env.now))
+            if not whole:
+                executed = job.share(plan.macs)
+                weighted = round(executed * plan.density)
+                active = round(weighted * plan.act_density)
+                if plan.act_gate_only:  # Eyeriss's data gating: no MAC, no filter read; ifmap and psums still move
+                    add(mine, "act_gated_macs", weighted - active)
+                if plan.shared_k:
+                    # each output: its active inputs added into k centroid bins, then k multiplies
+                    add(mine, "shared_adds", active)
+                    add(mine, "macs", job.share(plan.layer.ofmap_count * plan.shared_k))
+                else:
+                    add(mine, "macs", active)
+                add(mine, "gated_macs", executed - active)
+            busy += service
+            compute += job.cycles
+            if trace:
+                self.span(job.unit, job.name, t3, t3 + service)
+            if job_ends is not None:
+                job_ends.append(env.now)
             if job.last:
-                self.layer_spans[job.layer] = (layer_start, int(env.now))
-                stats = self.ctx.stats
-                for component, counts in ((self, mine), *theirs.items()):
-                    stats.add_many(component.name, job.name, counts)
-                    counts.clear()
+                self.layer_spans[job.layer] = (layer_start, env.now)
+                self._count_layer(job, plan, mine, whole, wait_i, wait_f, wait_o, busy, compute)
+                wait_i = wait_f = wait_o = busy = compute = 0
+
+    def _count_layer(self, job: Job, plan, mine: dict, whole: bool, wait_i: int, wait_f: int, wait_o: int,
+                     busy: int, compute: int) -> None:
+        """Hand a layer's counts to the registry (`whole`: its MACs are its plan's)."""
+        counts = {"stall_ifmap_dram": wait_i, "stall_filter_dram": wait_f, "stall_ofmap_dram": wait_o,
+                  "decode_ops": plan.decode_ops, "busy_cycles": busy, "compute_cycles": compute, "folds": plan.folds}
+        if whole:
+            if plan.act_gate_only:
+                counts["act_gated_macs"] = 0
+            counts["gated_macs"] = 0
+            if plan.shared_k:
+                counts["shared_adds"] = plan.macs
+                counts["macs"] = plan.layer.ofmap_count * plan.shared_k
+            else:
+                counts["macs"] = plan.macs
+        for stat, value in counts.items():
+            mine[stat] = mine.get(stat, 0) + value
+        ab, wb = plan.word_bytes
+        stats = self.ctx.stats
+        stats.add_many(self.name, job.name, mine)
+        mine.clear()
+        stats.add_many(self.ifmap.name, job.name, {"read_bytes": plan.sram_reads.get("ifmap", 0) * ab})
+        stats.add_many(self.filter.name, job.name, {"read_bytes": plan.sram_reads.get("filter", 0) * wb})
+        stats.add_many(self.ofmap.name, job.name, {"write_bytes": plan.sram_writes.get("ofmap", 0) * ab})
+        stats.add_many(self.vector.name, job.name, {"vector_ops": plan.layer.vector_ops})
 
 
 def _timing_key(plan) -> tuple:

@@ -116,8 +116,21 @@ class Channel:
         """The bytes an item really holds: never more than the whole channel."""
         return nbytes if self.capacity is None else min(nbytes, self.capacity)
 
+    def grab(self, nbytes: int) -> bool:
+        """Take `nbytes` of room if that needs no wait (then True); else change nothing."""
+        capacity = self.capacity
+        if capacity is None or nbytes <= 0:
+            return True
+        amount = nbytes if nbytes < capacity else capacity
+        if self._waiting or self.level + amount > capacity:
+            return False
+        self.level += amount
+        if self.on_level is not None:
+            self.on_level(int(self.env.now), self.level)
+        return True
+
     def reserve(self, nbytes: int):
-        """Generator: wait for `nbytes` of room."""
+        """Generator: wait for `nbytes` of room (callers that seldom wait try `grab` first)."""
         amount = self.room(nbytes)
         if self.capacity is None or amount <= 0:
             return
@@ -158,6 +171,10 @@ class Channel:
         else:
             self._takers.append(event)
         return event
+
+    def poll(self):
+        """The next item if one is there, else None (then wait on `get`)."""
+        return self._items.popleft() if self._items else None
 
     def take(self):
         """Generator: the next item, at once if one is there."""
