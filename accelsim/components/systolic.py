@@ -68,7 +68,7 @@ class OperandBuffer(Component):
         action, size = f"read {self.operand}", attrgetter(f"{self.operand}_bytes")
         trace = self.ctx.tracer.enabled
         written = 0  # this layer's bytes so far, counted once per layer
-        for job in jobs:
+        for i, job in enumerate(jobs, 1):
             nbytes = size(job)
             start = env.now
             label = (action, job.name) if trace else None
@@ -81,8 +81,8 @@ class OperandBuffer(Component):
                 done = link.book(nbytes, label)
                 if done > env.now:
                     yield env.timeout(done - env.now)
-                if writer is None:
-                    channel.put_at(job, done + link.latency)
+                if writer is None:  # (the next job, if it streams, is put at once: `_stream`)
+                    channel.put_at(job, done + link.latency, i == len(jobs) or not jobs[i].streams)
                 else:
                     env.process(self._commit(job, nbytes, done + link.latency))
             if trace:

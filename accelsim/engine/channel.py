@@ -109,6 +109,7 @@ class Channel:
         self.level = 0                  # bytes of room taken
         self._waiting = deque()         # (bytes, event) of reserves that did not fit, in order
         self._items = deque()           # delivered, not yet taken
+        self._flight = deque()          # (cycle, item) on their way (`put_at`), in order of arrival
         self._takers = deque()          # events of takes that found nothing
         self.on_level = None  # tracing: called as on_level(cycle, bytes held) when the room taken changes
 
@@ -168,13 +169,20 @@ class Channel:
         event = self.env.event()
         if self._items:
             event.succeed(self._items.popleft())
+        elif self._flight:
+            cycle, item = self._flight.popleft()
+            _succeed_in(event, item, cycle - self.env.now)
         else:
             self._takers.append(event)
         return event
 
     def poll(self):
-        """The next item if one is there, else None (then wait on `get`)."""
-        return self._items.popleft() if self._items else None
+        """The next item if one has arrived, else None (then wait on `get`)."""
+        if self._items:
+            return self._items.popleft()
+        if self._flight and self._flight[0][0] <= self.env.now:
+            return self._flight.popleft()[1]
+        return None
 
     def take(self):
         """Generator: the next item, at once if one is there."""
@@ -190,9 +198,25 @@ class Channel:
         arrival = yield from self.link.serialize(nbytes, label)
         self.put_at(item, arrival)
 
-    def put_at(self, item, cycle: int) -> None:
-        """Deliver `item` at `cycle` (one timeout, no process)."""
-        if cycle > self.env.now:
-            self.env.timeout(cycle - int(self.env.now)).callbacks.append(lambda _: self.put(item))
-        else:
+    def put_at(self, item, cycle: int, direct: bool = True) -> None:
+        """Deliver `item` at `cycle`. A consumer waiting for it, or asking before it arrives,
+        is woken then by one event, not a timeout and a wake-up. `direct=False` if an item put
+        at once may overtake this one (a consumer waiting then takes the first to arrive)."""
+        now = self.env.now
+        if cycle <= now:
             self.put(item)
+        elif not direct:
+            self.env.timeout(cycle - now).callbacks.append(lambda _: self.put(item))
+        elif self._takers and not self._flight:
+            _succeed_in(self._takers.popleft(), item, cycle - now)
+        else:
+            self._flight.append((cycle, item))
+
+
+def _succeed_in(event: simpy.Event, value, delay: int) -> None:
+    """`event.succeed(value)`, `delay` cycles from now (as SimPy's own Timeout is scheduled)."""
+    if delay <= 0:
+        event.succeed(value)
+        return
+    event._ok, event._value = True, value
+    event.env.schedule(event, delay=delay)
