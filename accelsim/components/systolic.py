@@ -204,10 +204,7 @@ class OfmapBuffer(Component):
         self.done.succeed(env.now)
 
     def _release_at(self, job: Job, arrival: int) -> None:
-        if arrival > self.env.now:
-            self.env.timeout(arrival - int(self.env.now)).callbacks.append(lambda _: self.channel.release(self.hold(job)))
-        else:
-            self.channel.release(self.hold(job))
+        self.channel.release_at(self.hold(job), arrival)
 
 
 class VectorUnit(Component):

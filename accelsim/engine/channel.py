@@ -108,6 +108,7 @@ class Channel:
         self.capacity = capacity_bytes
         self.level = 0                  # bytes of room taken
         self._waiting = deque()         # (bytes, event) of reserves that did not fit, in order
+        self._pending = deque()         # (cycle, bytes) of room to free then (`release_at`), in order
         self._items = deque()           # delivered, not yet taken
         self._flight = deque()          # (cycle, item) on their way (`put_at`), in order of arrival
         self._takers = deque()          # events of takes that found nothing
@@ -123,6 +124,8 @@ class Channel:
         if capacity is None or nbytes <= 0:
             return True
         amount = nbytes if nbytes < capacity else capacity
+        if self._pending:
+            self._settle()
         if self._waiting or self.level + amount > capacity:
             return False
         self.level += amount
@@ -135,12 +138,18 @@ class Channel:
         amount = self.room(nbytes)
         if self.capacity is None or amount <= 0:
             return
-        if not self._waiting and self.level + amount <= self.capacity:
-            self.level += amount
-        else:
-            event = self.env.event()
-            self._waiting.append((amount, event))
-            yield event
+        while True:
+            self._settle()
+            if not self._waiting and self.level + amount <= self.capacity:
+                self.level += amount
+                break
+            due = self._due(amount)
+            if due is None:
+                event = self.env.event()
+                self._waiting.append((amount, event))
+                yield event
+                break
+            yield self.env.timeout(due - self.env.now)  # room a pending release frees then
         if self.on_level is not None:
             self.on_level(int(self.env.now), self.level)
 
@@ -148,6 +157,7 @@ class Channel:
         amount = self.room(nbytes)
         if self.capacity is None or amount <= 0:
             return
+        self._settle()
         self.level -= amount
         waiting = self._waiting
         while waiting and self.level + waiting[0][0] <= self.capacity:
@@ -156,6 +166,35 @@ class Channel:
             event.succeed()
         if self.on_level is not None:
             self.on_level(int(self.env.now), self.level)
+
+    def release_at(self, nbytes: int, cycle: int) -> None:
+        """`release(nbytes)` at `cycle`. Kept pending and applied by the next reserve that looks
+        at the room (a reserve that needs it waits for that cycle), not a timeout per release;
+        with reserves already waiting (or a tracer), a timeout frees it then."""
+        now = self.env.now
+        if cycle <= now:
+            self.release(nbytes)
+        elif self._waiting or self.on_level is not None:
+            self.env.timeout(cycle - now).callbacks.append(lambda _: self.release(nbytes))
+        elif self.capacity is not None and nbytes > 0:
+            self._pending.append((cycle, self.room(nbytes)))
+
+    def _settle(self) -> None:
+        """Apply the pending releases that are due."""
+        pending, now = self._pending, self.env.now
+        while pending and pending[0][0] <= now:
+            self.level -= pending.popleft()[1]
+
+    def _due(self, amount: int) -> int | None:
+        """The cycle pending releases leave room for `amount` (None: they do not, or others wait)."""
+        if self._waiting:
+            return None
+        free = self.capacity - self.level
+        for cycle, freed in self._pending:
+            free += freed
+            if amount <= free:
+                return cycle
+        return None
 
     def put(self, item) -> None:
         """Deliver `item` to the consumer now."""
