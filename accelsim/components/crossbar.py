@@ -16,7 +16,8 @@ from fractions import Fraction
 
 from accelsim.components.mram import MRAM_STATS, MramWriter
 from accelsim.components.systolic import b_operand
-from accelsim.components.rows import FAST_JOBS_PER_LAYER, Rows, RowJob, freeable_rows, needed_rows, row_jobs
+from accelsim.components.rows import (FAST_JOBS_PER_LAYER, Rows, RowJob, chained, freeable_rows, needed_rows,
+                                      row_jobs)
 from accelsim.config.schema import HardwareConfig
 from accelsim.energy.table import adc_stat
 from accelsim.engine import Channel, Component, Link, SimContext, Stat
@@ -111,17 +112,62 @@ class LayerUnit(Component):
                 self.weight_load_bytes = plan.layer.weight_count * -(-plan.weight_bits // 8)
         self.start = self.end = 0
         self.done = ctx.env.event()
+        self.needs: list[int] = []  # producer rows each job needs (set by the chip)
+        # the counts every job adds in proportion to its vectors, summed once (rows.chained)
+        counts = [job.vectors for job in jobs]
+        per = [("units", "vectors", 1), ("units", "macs", plan.macs // plan.vectors if plan.vectors else 0)]
+        per += [(*ACTIONS[action], n) for action, n in plan.per_vector.items()]
+        if "adc" in plan.per_vector:  # priced by the resolution they are made at
+            per.append(("adc", adc_stat(plan.adc_bits), plan.per_vector["adc"]))
+        self.totals = [(component, stat, chained(n, counts)) for component, stat, n in per]
         self.offchip: Link | None = None  # set by the chip: the KV cache crosses it
 
-    def run(self, source: "Stream", outbox: "Stream", deliver, after=None):
+    def run(self, source: "Stream", outbox: "Stream", deliver, after=None, fast=False, express=None):
+        """Work through the jobs. Per-job counts are summed here in job order and added once
+        (each cell opened where its first per-job add was: same keys, order and bits).
+
+        `fast`: the layers run one after another, on SRAM tile buffers, untraced. Nothing
+        else then books this unit's server or its consumer's router ports, and nobody looks
+        at its output rows until it is done. So `express` (chip.book_delivery; not the last
+        layer, whose results leave over the shared off-chip link) books each delivery at once,
+        and when the unit is done its rows are counted in or booked to arrive
+        (`Rows.ready_at`); a job whose inputs are there or booked does not wait on an event,
+        and once every job's are, the rest of the layer is its server bookings in order, one
+        timeout for them all: the cycles `deliver` processes and per-job waits give."""
         env, plan, stats, name = self.env, self.plan, self.ctx.stats, self.plan.layer.name
         if after is not None:
             yield after
-        macs_per_vector = plan.macs // plan.vectors if plan.vectors else 0
+        jobs, needs, share, server, rows = self.jobs, self.needs, self.crossbar_share, self.server, source.rows
+        stall_in = stall_out = busy_sum = bus_sum = 0.0
         rows_done = freed = 0
-        for job in self.jobs:
+        pending: list[tuple[int, int]] = []  # express: (arrival cycle, rows) of booked deliveries
+        for k, job in enumerate(jobs):
+            if express is not None and k and rows.ready_at(needs[-1]) is not None:
+                if k == 1:
+                    self.count("stall_input", 0.0, name)
+                cycle = now = int(env.now)
+                for j in range(k, len(jobs)):
+                    job = jobs[j]
+                    start = max(cycle, rows.ready_at(needs[j]))
+                    stall_in += start - cycle
+                    done = server.book(job.vectors, at=start)
+                    busy = float(done - start) if share == 1 else float((done - start) * share)
+                    busy_sum += busy
+                    bus_sum += done - start - busy
+                    if job.done > rows_done:
+                        new_rows = job.done - rows_done
+                        pending.append((express(self.index, new_rows * outbox.row_bytes, done + server.latency),
+                                        new_rows))
+                    rows_done, cycle = job.done, done
+                if cycle > now:
+                    yield env.timeout(cycle - now)
+                break
             t0 = int(env.now)
-            yield source.rows.wait(needed_rows(plan, source.total, job.toward))
+            ready = rows.ready_at(needs[k]) if fast else None
+            if ready is None:
+                yield rows.wait(needs[k])
+            elif job.first or ready > t0:  # a first job waits as a satisfied wait would
+                yield env.timeout(max(ready - t0, 0))
             t1 = int(env.now)
             if job.first:
                 self.start = t1
@@ -139,39 +185,55 @@ class LayerUnit(Component):
                     self.count("program_cycles", self.program_cycles, name)
                     stats.add("crossbar", "cell_writes", self.cell_writes, name)
             else:
-                self.count("stall_input", t1 - t0, name)
+                if k == 1:
+                    self.count("stall_input", 0.0, name)
+                stall_in += t1 - t0
             new_rows = job.done - rows_done
             nbytes = new_rows * outbox.row_bytes
             t2 = int(env.now)
-            if nbytes:
+            if nbytes and outbox.channel.capacity is not None:
                 yield from outbox.channel.reserve(nbytes)
             t3 = int(env.now)
-            self.count("stall_output", t3 - t2, name)
-            arrival = yield from self.server.serialize(job.vectors)
-            busy = float((int(env.now) - t3) * self.crossbar_share)  # a bus-bound unit waits the rest
-            self.count("busy_cycles", busy, name)
-            self.count("stall_tile_bus", int(env.now) - t3 - busy, name)
+            if not k:
+                self.count("stall_output", 0.0, name)
+            stall_out += t3 - t2
+            arrival = yield from server.serialize(job.vectors)
+            spent = int(env.now) - t3
+            busy = float(spent) if share == 1 else float(spent * share)  # a bus-bound unit waits the rest
+            busy_sum += busy
+            bus_sum += spent - busy
+            if not k:
+                self.count("busy_cycles", 0.0, name)
+                self.count("stall_tile_bus", 0.0, name)
+                for component, stat, _ in self.totals:
+                    stats.add(component, stat, 0.0, name)
             self.ctx.tracer.span(f"crossbars:{name}", plan.unit, name, t3, int(env.now))
             if new_rows:
-                env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
+                if express is None:
+                    env.process(deliver(self.index, outbox, new_rows, nbytes, arrival))
+                else:
+                    pending.append((express(self.index, nbytes, arrival), new_rows))
             rows_done = job.done
-            free = freeable_rows(plan, source.total, job.done)
-            if free > freed:
-                source.channel.release((free - freed) * source.row_bytes)
-                freed = free
-            self.count("vectors", job.vectors, name)
-            self.count("macs", job.vectors * macs_per_vector, name)
-            for action, per in plan.per_vector.items():
-                component, stat = ACTIONS[action]
-                stats.add(component, stat, per * job.vectors, name)
-            if "adc" in plan.per_vector:  # priced by the resolution they are made at
-                stats.add("adc", adc_stat(plan.adc_bits), plan.per_vector["adc"] * job.vectors, name)
+            if source.channel.capacity is not None:
+                free = freeable_rows(plan, source.total, job.done)
+                if free > freed:
+                    source.channel.release((free - freed) * source.row_bytes)
+                    freed = free
+        if len(jobs) > 1:
+            self.count("stall_input", stall_in, name)
+        if jobs:
+            for stat, value in (("stall_output", stall_out), ("busy_cycles", busy_sum), ("stall_tile_bus", bus_sum)):
+                self.count(stat, value, name)
+            for component, stat, total in self.totals:
+                stats.add(component, stat, total, name)
         if plan.layer.kv_write:  # the new tokens' K or V go out to the cache
             t_kv = int(env.now)
             yield from self.offchip.serialize(kv_bytes(plan, plan.layer.kv_write))
             stats.add("offchip", "bytes", kv_bytes(plan, plan.layer.kv_write), name)
             self.count("stall_kv_cache", int(env.now) - t_kv, name)
         self.end = int(env.now)
+        if pending:
+            outbox.rows.book(pending, self.end)
         self.done.succeed()
 
 
@@ -250,6 +312,19 @@ class CrossbarChip:
         if not last:
             yield from self._write(index + 1, nbytes, self.units[index].plan.layer.name)
         outbox.rows.add(rows)
+
+    def book_delivery(self, index: int, nbytes: int, ready: int) -> int:
+        """`deliver`'s bookings without a process, for an inner layer of a sequential chip on
+        SRAM tile buffers: its consumer's router ports carry only its rows, in job order, so
+        each transfer is booked now for the cycle `deliver` would book it at. Returns the
+        cycle the rows arrive."""
+        hops = self.alloc.hops[index + 1]
+        arrival = ready
+        if hops:
+            arrival = self._port(index + 1).book(nbytes, at=ready) + hops * self.hop_cycles
+            self.ctx.stats.add("router", "flit_hops", math.ceil(nbytes / self.flit_bytes) * hops,
+                               self.units[index].plan.layer.name)
+        return arrival
 
     def _port(self, consumer: int) -> Link:
         """The router ports into layer `consumer`'s tiles, side by side."""
@@ -388,15 +463,27 @@ class CrossbarChip:
         source = self._stream(first.N * first.H, first.W * first.C * in_bytes, plans[0], self.alloc.tiles[0])
         env.process(self.feed_input(source, plans[0], fidelity))
         sequential = hw.execution == "layer_by_layer" or self.alloc.reprogram
+        # book_delivery's conditions: layers run one after another, no MRAM tile buffer draws
+        # at arrival, no trace (the last layer's results leave over the shared off-chip link)
+        fast = sequential and not hw.compute.tile.buffer.is_mram and not self.ctx.tracer.enabled
+        shapes: dict[tuple, tuple] = {}  # jobs and their input needs, shared by same-shape layers
         after = None
         for i, plan in enumerate(plans):
-            unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, row_jobs(plan, fidelity))
+            layer = plan.layer
+            key = (plan.unit, plan.rows_out, plan.vectors, layer.N, layer.H, layer.P, layer.R, layer.stride_h,
+                   layer.pad_top, source.total)
+            if key not in shapes:
+                jobs = row_jobs(plan, fidelity)
+                shapes[key] = jobs, [needed_rows(plan, source.total, job.toward) for job in jobs]
+            unit = LayerUnit(self.ctx, hw, self.alloc, i, plan, shapes[key][0])
+            unit.needs = shapes[key][1]
             unit.offchip = self.offchip
             self.units.append(unit)
             consumer = plans[i + 1] if i + 1 < len(plans) else None
             outbox = self._stream(plan.rows_out, row_bytes(plan), consumer,
                                   self.alloc.tiles[i + 1] if consumer else 1)
-            env.process(unit.run(source, outbox, self.deliver, after if sequential or barrier(plan) else None))
+            env.process(unit.run(source, outbox, self.deliver, after if sequential or barrier(plan) else None,
+                                 fast, self.book_delivery if fast and consumer else None))
             after = unit.done
             source = outbox
         env.run()

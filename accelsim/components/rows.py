@@ -5,6 +5,7 @@ which lets SimPy processes wait for a count of arrived rows."""
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from accelsim.workload.mapping.crossbar import CrossbarLayerPlan
@@ -22,11 +23,30 @@ class RowJob:
 
 
 class Rows:
-    """Rows of a layer's output that have arrived at the consumer; processes wait on a count."""
+    """Rows of a layer's output that have arrived at the consumer; processes wait on a count.
+    A producer that knows when its rows arrive can book them instead (`book`, `ready_at`)."""
 
     def __init__(self, env, total: int):
         self.env, self.total, self.count = env, total, 0
         self.waiters: list[tuple[int, object]] = []
+        self.cycles: list[int] = []  # booked arrivals after the count: cycle, and rows in all by then
+        self.booked: list[int] = []
+
+    def book(self, arrivals: list[tuple[int, int]], now: int) -> None:
+        """(cycle, rows) deliveries in cycle order: those due by `now` are counted in, the rest booked."""
+        for cycle, n in arrivals:
+            if cycle <= now:
+                self.add(n)
+            else:
+                self.cycles.append(cycle)
+                self.booked.append((self.booked[-1] if self.booked else self.count) + n)
+
+    def ready_at(self, n: int) -> int | None:
+        """The cycle by which `n` rows are in (0: they are), or None if not all are booked yet."""
+        if n <= self.count:
+            return 0
+        i = bisect_left(self.booked, n)
+        return self.cycles[i] if i < len(self.cycles) else None
 
     def add(self, n: int) -> None:
         self.count += n
@@ -53,6 +73,17 @@ def row_jobs(plan: CrossbarLayerPlan, fidelity: str) -> list[RowJob]:
     chunk = 1 if fidelity == "fine" else max(1, math.ceil(rows / FAST_JOBS_PER_LAYER))
     return [RowJob(min(a + chunk, rows), min(a + chunk, rows), (min(a + chunk, rows) - a) * per_row, a == 0,
                    a + chunk >= rows) for a in range(0, rows, chunk)]
+
+
+def chained(per: float, counts: list[int]) -> float:
+    """sum(per * c for c in counts) added left to right from 0.0, as one add per job makes it."""
+    total = sum(counts)
+    if float(per).is_integer() and abs(per) * total < 2**53:
+        return float(per * total)  # every partial sum is an exact integer
+    acc = 0.0
+    for c in counts:
+        acc += per * c
+    return acc
 
 
 def needed_rows(consumer: CrossbarLayerPlan, producer_rows: int, out_rows: int) -> int:

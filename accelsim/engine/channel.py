@@ -47,13 +47,14 @@ class Link:
         """Cycles the link spent transmitting."""
         return Fraction(self._busy, self._p)
 
-    def book(self, nbytes: int, label=None) -> int:
+    def book(self, nbytes: int, label=None, at: int | None = None) -> int:
         """Queue `nbytes` behind what the link already carries, without waiting; returns the
         cycle the last byte leaves (for senders that overlap the transfer with other work).
-        `label` names the transfer for a tracer."""
+        `label` names the transfer for a tracer. `at`: book as if now were that (later) cycle,
+        for a link whose only sender knows its next transfers' times in advance."""
         self.bytes += nbytes
         self.transfers += 1
-        now = int(self.env.now)
+        now = int(self.env.now) if at is None else at
         if not self._q or nbytes == 0:
             return now
         p = self._p
