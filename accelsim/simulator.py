@@ -11,6 +11,7 @@ from accelsim import __version__
 from accelsim.config import HardwareConfig, load_hardware
 from accelsim.engine.chip import build_chip
 from accelsim.energy import area_by_component, energy_table, price
+from accelsim.gcpause import gc_paused
 from accelsim.engine.context import SimContext
 from accelsim.stats.result import Result
 from accelsim.stats.table import Table
@@ -152,6 +153,12 @@ def _plain_number(value):
 def _result(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[dict], end: int, seed: int,
             data: Measured) -> Result:
     """Price the run and assemble the Result (functional columns merged when measured)."""
+    with gc_paused():  # the tables and the pricing's values all survive the pass (accelsim/gcpause.py)
+        return _assemble(ctx, hw, wl, chip, rows, end, seed, data)
+
+
+def _assemble(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: list[dict], end: int, seed: int,
+              data: Measured) -> Result:
     for row in rows:
         row["seconds"] = ctx.seconds(row["cycles"])
     layers = Table(rows)

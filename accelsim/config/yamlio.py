@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from accelsim.errors import InputError, shown
+from accelsim.gcpause import gc_paused
 
 MAX_BYTES = 64 * 1024 * 1024     # no config, workload or spec comes near this
 MAX_NODES = 1_000_000            # added by alias expansion; each node costs validation time downstream
@@ -131,6 +132,11 @@ def _children(node) -> list:
 
 
 def parse_yaml(text: str, source: str, error: type[InputError] = InputError, loader=_UniqueKeyLoader):
+    with gc_paused():  # a big document's nodes and values all live until the end (gcpause.py)
+        return _parse(text, source, error, loader)
+
+
+def _parse(text: str, source: str, error: type[InputError], loader):
     if len(text) > MAX_BYTES:
         raise error(f"too large for a YAML input ({len(text):,} characters; at most {MAX_BYTES:,})", source)
     try:

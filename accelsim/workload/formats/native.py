@@ -11,6 +11,7 @@ from typing_extensions import Annotated
 from accelsim.config.loader import clean_loc, error_from_validation
 from accelsim.config.yamlio import parse_yaml
 from accelsim.errors import WorkloadError
+from accelsim.gcpause import gc_paused
 from accelsim.workload.chain import check_chain
 from accelsim.workload.compression.spec import check_compression
 from accelsim.workload.formats.transformer import TransformerSpec, transformer_layers
@@ -194,11 +195,17 @@ def vector_layer(name: str, op: str, elements: int, rows: int = 1, batch: int = 
 
 
 def parse_native(text: str, source: str) -> Workload:
-    return parse_native_dict(parse_yaml(text, source, WorkloadError), source)
+    with gc_paused():
+        return parse_native_dict(parse_yaml(text, source, WorkloadError), source)
 
 
 def parse_native_dict(raw, source: str) -> Workload:
     """Validate an already-parsed native workload (e.g. a file's dict with sweep overrides applied)."""
+    with gc_paused():  # specs and Layers all survive the pass (gcpause.py)
+        return _validate(raw, source)
+
+
+def _validate(raw, source: str) -> Workload:
     if not isinstance(raw, dict):
         raise WorkloadError("expected a mapping with `name` and `layers` at the top level", source)
     try:

@@ -6,6 +6,7 @@ import dataclasses
 import math
 
 from accelsim.config.schema import HardwareConfig
+from accelsim.gcpause import gc_paused
 from accelsim.workload.layers import Workload
 from accelsim.workload.mapping.plan import LayerPlan
 from accelsim.workload.mapping.row_stationary import map_row_stationary
@@ -27,8 +28,9 @@ def map_workload(workload: Workload, hw: HardwareConfig, stats=None, zeros=None)
                f"{' ...' if len(sparse) > 3 else ''} has no effect: the chip has no sparsity support "
                "(SCALE-Sim: [sparsity] SparsitySupport: false); they run dense")
     zeros = zeros or {}
-    return [_compressed(mapper, layer, s, hw, 1.0 - zeros.get(layer.name, 0.0))
-            for layer, s in zip(workload.layers, stats)]
+    with gc_paused():  # one plan per layer, all kept for the run (accelsim/gcpause.py)
+        return [_compressed(mapper, layer, s, hw, 1.0 - zeros.get(layer.name, 0.0))
+                for layer, s in zip(workload.layers, stats)]
 
 
 def _compressed(mapper, layer, stats, hw: HardwareConfig, act_density: float = 1.0) -> LayerPlan:
