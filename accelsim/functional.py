@@ -222,18 +222,56 @@ def input_slices(hw: HardwareConfig, workload: Workload, rng: np.random.Generato
     of the sampled inputs (module doc), from the draws `run_functional` makes."""
     source, given, _ = _load_tensors(tensors, workload)
     root = int(rng.integers(1 << 62))
+    chip = hw.compute
     rows = []
     for i, layer in enumerate(workload.layers):
-        if layer.is_pool:
+        if layer.is_pool or layer.is_vector:  # not bit-modelled: run_functional has no slices for them
             continue
         in_bits, _ = _precision(layer, hw)
         _require_tensors(layer, int(vectors), source if tensors is not None else workload.path)
-        x = _inputs(layer, given.get(f"{layer.name}.input"), in_bits, int(vectors),
-                    np.random.default_rng([root, i, 1]), source)
-        _, counts = prune_activations(hw, x, in_bits)
+        layer_rng = np.random.default_rng([root, i, 1])
+        given_x = given.get(f"{layer.name}.input")
+        if given_x is None and not (chip.activation_prune_ones and chip.zero_slice_skipping):
+            zero, total = _synthetic_zero_slices(layer, in_bits, int(vectors), layer_rng,
+                                                 chip.tile.ima.crossbar.rows, chip.tile.ima.dac.bits)
+            counts = {"zero_slice_fraction": zero / total if total else 0.0, "pruned_slice_fraction": 0.0,
+                      "activation_rel_error": 0.0}
+        else:
+            _, counts = prune_activations(hw, _inputs(layer, given_x, in_bits, int(vectors), layer_rng, source),
+                                          in_bits)
         rows.append({"layer": layer.name, **counts})
     return pd.DataFrame(rows, columns=["layer", "zero_slice_fraction", "pruned_slice_fraction",
                                        "activation_rel_error"])
+
+
+def _synthetic_zero_slices(layer: Layer, bits: int, vectors: int, rng: np.random.Generator, rows: int,
+                           dac_bits: int, chunk: int = 1 << 20) -> tuple[int, int]:
+    """(all-zero, all) (vector, row block, input slice) reads of `_inputs`' synthetic draw, as
+    `prune_activations` counts them without pruning, in bounded memory: the same draws in chunks
+    (the normals first, kept as small integers, then the keep draws: random() < 1/2 is a raw
+    draw's top bit clear), and a block's slice is zero when the OR of its inputs has none of its bits."""
+    m, k, _ = layer.gemm
+    n = layer.groups * min(vectors, m) * k
+    top = (1 << bits) - 1
+    mags = np.empty(n, np.uint8 if bits <= 8 else np.uint16 if bits <= 16 else np.int64)
+    step = max(1, chunk // k) * k  # whole vectors
+    buf = np.empty(min(step, n))
+    for a in range(0, n, step):
+        part = buf[:min(step, n - a)]
+        rng.standard_normal(out=part)
+        part *= 2.0**bits / 8  # normal(0, s) is 0 + s * z
+        np.clip(np.ceil(np.abs(part, out=part), out=part), 1, top, out=part)
+        mags[a:a + len(part)] = part
+    starts = np.arange(0, k, rows)
+    level = (1 << dac_bits) - 1
+    slices = -(-bits // dac_bits)
+    zero = 0
+    for a in range(0, n, step):
+        raw = rng.bit_generator.random_raw(min(step, n - a))
+        x = (mags[a:a + len(raw)] * (raw < np.uint64(1 << 63))).reshape(-1, k)  # kept, else 0
+        ors = np.bitwise_or.reduceat(x, starts, axis=1)
+        zero += sum(int(np.count_nonzero(((ors >> (s * dac_bits)) & level) == 0)) for s in range(slices))
+    return zero, n // k * len(starts) * slices
 
 
 def prune_activations(hw: HardwareConfig, x: np.ndarray, in_bits: int) -> tuple[np.ndarray, dict]:
