@@ -185,20 +185,26 @@ def _price(ctx: SimContext, hw: HardwareConfig, layers: Table, summary: dict) ->
     """Energy and area pass: adds energy columns to `layers` and the summary; returns the
     component frame (every counted statistic, plus energy_pj and area_mm2 per component)."""
     table = energy_table(hw)
-    stat_rows = list(ctx.stats.rows())
-    layer_seconds = dict(zip(layers.column("layer"), layers.column("seconds")))
-    dynamic, leakage, per_layer, per_cell = price(stat_rows, table, summary["seconds"], layer_seconds)
+    cells = list(ctx.stats.cells())
+    layer_names = layers.column("layer")
+    layer_seconds = dict(zip(layer_names, layers.column("seconds")))
+    dynamic, leakage, per_layer, per_component = price(cells, table, summary["seconds"], layer_seconds)
     area = area_by_component(table)
     names = list(dict.fromkeys([e.component for e in table]))
-    layer_names = layers.column("layer")
-    layers.added["energy_pj"] = [per_layer.get(name, 0.0) for name in layer_names]
-    priced = {c for c, _ in per_cell}  # components with per-layer energy (one scan, not one per component)
+    if len(layer_seconds) < len(layer_names):  # rows of one name share its figures, as they always did
+        slot = {name: i for i, name in enumerate(layer_seconds)}
+        per_layer = [per_layer[slot[name]] for name in layer_names]
+        per_component = {c: [v[slot[name]] for name in layer_names] for c, v in per_component.items()}
+    layers.added["energy_pj"] = per_layer
     for component in names:
-        if component in priced:
-            layers.added[f"energy_pj_{component}"] = [per_cell.get((component, n), 0.0) for n in layer_names]
+        if component in per_component:  # the components with per-layer energy
+            layers.added[f"energy_pj_{component}"] = per_component[component]
     totals: dict[tuple[str, str, str], float] = {}
-    for component, stat, unit, _layer, value in stat_rows:
-        totals[(component, stat, unit)] = totals.get((component, stat, unit), 0) + value
+    for component, stat, unit, _layers, values in cells:
+        total = totals.get((component, stat, unit), 0)
+        for value in values:  # one by one, in the order counted (not sum(): Python 3.12 compensates)
+            total += value
+        totals[(component, stat, unit)] = total
     for component in names:
         totals[(component, "dynamic_energy_pj", "pJ")] = dynamic.get(component, 0.0)
         totals[(component, "leakage_energy_pj", "pJ")] = leakage.get(component, 0.0)

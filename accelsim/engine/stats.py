@@ -54,6 +54,15 @@ class StatsRegistry:
     def by_layer(self, component: str, stat: str) -> dict[str | None, float]:
         return dict(self._cells.get((component, stat), {}))
 
+    def cells(self):
+        """(component, stat, unit, layers, values) per counted statistic, in declaration order:
+        the layers (None: not a layer's) in the order first counted, and their values."""
+        for component, stats in self.declared.items():
+            for name, stat in stats.items():
+                cell = self._cells.get((component, name))
+                if cell:
+                    yield component, name, stat.unit, list(cell), list(cell.values())
+
     def rows(self):
         """(component, stat, unit, layer, value) rows, in declaration order."""
         for component, stats in self.declared.items():
