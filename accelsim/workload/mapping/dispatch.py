@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 
 from accelsim.config.schema import HardwareConfig
 from accelsim.gcpause import gc_paused
-from accelsim.workload.layers import Workload
+from accelsim.workload.layers import Layer, Workload
 from accelsim.workload.mapping.plan import LayerPlan
 from accelsim.workload.mapping.row_stationary import map_row_stationary
 from accelsim.workload.mapping.systolic import map_systolic
@@ -28,12 +29,30 @@ def map_workload(workload: Workload, hw: HardwareConfig, stats=None, zeros=None)
                f"{' ...' if len(sparse) > 3 else ''} has no effect: the chip has no sparsity support "
                "(SCALE-Sim: [sparsity] SparsitySupport: false); they run dense")
     zeros = zeros or {}
+    shared: dict = {}  # a layer's shape -> its plan: repeated layers (an LLM's blocks) map once
     with gc_paused():  # one plan per layer, all kept for the run (accelsim/gcpause.py)
-        return [_compressed(mapper, layer, s, hw, 1.0 - zeros.get(layer.name, 0.0))
+        return [_compressed(mapper, layer, s, hw, 1.0 - zeros.get(layer.name, 0.0), shared)
                 for layer, s in zip(workload.layers, stats)]
 
 
-def _compressed(mapper, layer, stats, hw: HardwareConfig, act_density: float = 1.0) -> LayerPlan:
+# every field of a layer but its name: what a plan depends on (names only label statistics)
+_shape = operator.attrgetter(*(f.name for f in dataclasses.fields(Layer) if f.name != "name"))
+
+
+def _plain(mapper, layer, hw: HardwareConfig, shared: dict) -> LayerPlan:
+    """`mapper(layer, hw)`, once per shape: a repeated shape gets a copy naming its own layer,
+    sharing the first one's (never modified) traffic dicts."""
+    key = _shape(layer)
+    try:
+        plan = shared.get(key)
+    except TypeError:  # a field holding a list (a compression step's parameters): not a key
+        return mapper(layer, hw)
+    if plan is None:
+        plan = shared[key] = mapper(layer, hw)
+    return plan if plan.layer is layer else dataclasses.replace(plan, layer=layer)
+
+
+def _compressed(mapper, layer, stats, hw: HardwareConfig, act_density: float = 1.0, shared: dict | None = None) -> LayerPlan:
     from accelsim.workload.compression.effect import pruned_layer
 
     array = hw.compute
@@ -41,7 +60,7 @@ def _compressed(mapper, layer, stats, hw: HardwareConfig, act_density: float = 1
     if not acts:
         act_density = 1.0
     if (stats is None and not acts) or not layer.has_weights:
-        return mapper(layer, hw)
+        return mapper(layer, hw) if shared is None else _plain(mapper, layer, hw, shared)
     run = pruned_layer(layer, stats) if stats is not None and array.structured_sparsity else layer
     plan = mapper(run, hw)
     skip_w, skip_a = array.zero_skipping and stats is not None, array.activation_skipping and acts

@@ -1,0 +1,27 @@
+"""Repeated layer shapes are mapped once: each layer still gets a plan equal to mapping it
+alone, naming its own layer."""
+
+from accelsim.config import load_hardware
+from accelsim.workload import Layer, Workload
+from accelsim.workload.mapping.dispatch import map_workload
+from accelsim.workload.mapping.row_stationary import map_row_stationary
+from accelsim.workload.mapping.systolic import map_systolic
+
+
+def _layers():
+    return [Layer(name=f"g{i}", kind="gemm", C=64 + 32 * (i % 2), H=64, W=1, K=64) for i in range(6)] + [
+        Layer(name="c", kind="conv", C=3, H=32, W=32, K=8, R=3, S=3),
+        Layer(name="c2", kind="conv", C=3, H=32, W=32, K=8, R=3, S=3),
+        Layer(name="p", kind="maxpool", C=8, H=30, W=30, K=8, R=2, S=2, stride_h=2, stride_w=2),
+        Layer(name="q", kind="conv", C=3, H=32, W=32, K=8, R=3, S=3, compression=(("bits", [4, 8]),))]
+
+
+def test_repeated_shapes_get_the_plans_of_mapping_each_layer_alone():
+    for path, mapper in (("hwconfigs/systolic_32x32.yaml", map_systolic), ("hwconfigs/eyeriss.yaml", map_row_stationary)):
+        hw = load_hardware(path)
+        layers = _layers()
+        plans = map_workload(Workload(name="w", layers=tuple(layers)), hw)
+        assert [p.layer for p in plans] == layers
+        assert all(p.layer is layer for p, layer in zip(plans, layers))
+        assert plans == [mapper(layer, hw) for layer in layers]
+        assert plans[2].sram_reads is plans[0].sram_reads  # shared, not copied
