@@ -47,10 +47,7 @@ class Job:
     spans: dict | None = None
     started: object = None
     ofmap_ready: int = 0
-
-    @property
-    def streams(self) -> bool:
-        return self.pace > 0 and self.folds > 1
+    streams: bool = False  # a paced batch of more than one fold (it streams)
 
     def head(self, total: int, folds: int = 1) -> int:
         """The share of `total` of the job's first `folds` folds."""
@@ -198,18 +195,21 @@ def jobs_for(index: int, plan: LayerPlan, fidelity: str, buffer_bytes: dict[str,
     else:
         runs = fold_runs(plan.folds, fidelity, None, PACED_JOBS_PER_LAYER, EDGE_FOLDS)
     paced_from = next((a for a, b in runs if b - a > 1), None) if pace is not None else None
+    folds, name, unit, fold_cycles, adjust = plan.folds, plan.layer.name, plan.unit, plan.fold_cycles, plan.end_adjust
+    reads, writes = plan.dram_read_bytes, plan.dram_write_bytes
+    stall, ifmap, filt = plan.sram_stall_cycles, reads.get("ifmap", 0), reads.get("filter", 0)
+    psum, ofmap = reads.get("ofmap", 0), writes.get("ofmap", 0)
+    # each share is the difference of two floors (`_share`); keep the one at the run's start
+    at_s = at_i = at_f = at_p = at_o = 0
     for a, b in runs:
         group_ends = b // per_group - a // per_group  # groups whose last fold is in [a, b)
         paced = paced_from is not None and a >= paced_from  # the batches and the tail after them
-        jobs.append(Job(
-            layer=index, name=plan.layer.name, unit=plan.unit, folds=b - a,
-            cycles=(b - a) * plan.fold_cycles - group_ends * plan.end_adjust,
-            sram_stall=_share(plan.sram_stall_cycles, plan.folds, a, b),
-            ifmap_bytes=_share(plan.dram_read_bytes.get("ifmap", 0), plan.folds, a, b),
-            filter_bytes=_share(plan.dram_read_bytes.get("filter", 0), plan.folds, a, b),
-            ofmap_read_bytes=_share(plan.dram_read_bytes.get("ofmap", 0), plan.folds, a, b),
-            ofmap_bytes=_share(plan.dram_write_bytes.get("ofmap", 0), plan.folds, a, b),
-            first=a == 0, last=b == plan.folds, plan=plan, start=a, end=b,
-            pace=pace.at(b) - pace.at(paced_from) if paced else 0, pace_origin=paced and a == paced_from,
-        ))
+        to_s, to_i, to_f = stall * b // folds, ifmap * b // folds, filt * b // folds
+        to_p, to_o = psum * b // folds, ofmap * b // folds
+        job_pace = pace.at(b) - pace.at(paced_from) if paced else 0
+        jobs.append(Job(index, name, unit, b - a, (b - a) * fold_cycles - group_ends * adjust,
+                        to_s - at_s, to_i - at_i, to_f - at_f, to_p - at_p, to_o - at_o,
+                        a == 0, b == folds, plan, a, b, pace=job_pace, pace_origin=paced and a == paced_from,
+                        streams=job_pace > 0 and b - a > 1))
+        at_s, at_i, at_f, at_p, at_o = to_s, to_i, to_f, to_p, to_o
     return jobs

@@ -54,13 +54,15 @@ class OperandBuffer(Component):
         self.operand = operand
         self.sram = sram
         self.capacity = sram.capacity_bytes
+        self._half = sram.capacity_bytes // 2 if sram.double_buffered else None
         self.channel = Channel(ctx.env, name, dram.link, sram.capacity_bytes)
         self.writer = MramWriter(self, sram.mram, sram.technology, sram.banks) if sram.is_mram else None
 
     def hold(self, nbytes: int) -> int:
         # Double buffering: a job holds at most half, so the next can fill the other half.
         # Without it a job holds the whole buffer: fetch and compute never overlap.
-        return min(nbytes, self.capacity // 2) if self.sram.double_buffered else self.capacity
+        half = self._half
+        return self.capacity if half is None else (nbytes if nbytes < half else half)
 
     def run(self, jobs: list[Job]):
         env, channel, writer = self.env, self.channel, self.writer
@@ -155,11 +157,12 @@ class OfmapBuffer(Component):
         self.writer = MramWriter(self, sram.mram, sram.technology, sram.banks) if sram.is_mram else None
         self.channel = Channel(ctx.env, "ofmap_sram", dram.link, sram.capacity_bytes)
         self.capacity = sram.capacity_bytes
+        self._half = sram.capacity_bytes // 2 if sram.double_buffered else None
         self.done = ctx.env.event()
 
     def hold(self, job: Job) -> int:
-        nbytes = job.ofmap_bytes + job.ofmap_read_bytes
-        return min(nbytes, self.capacity // 2) if self.sram.double_buffered else self.capacity
+        nbytes, half = job.ofmap_bytes + job.ofmap_read_bytes, self._half
+        return self.capacity if half is None else (nbytes if nbytes < half else half)
 
     def run(self, total_jobs: int):
         env, channel, link, writer = self.env, self.channel, self.dram.link, self.writer
