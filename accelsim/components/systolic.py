@@ -70,6 +70,7 @@ class OperandBuffer(Component):
         action, size = f"read {self.operand}", attrgetter(f"{self.operand}_bytes")
         trace = self.ctx.tracer.enabled
         written = 0  # this layer's bytes so far, counted once per layer
+        direct = self._direct(jobs, size)
         for i, job in enumerate(jobs, 1):
             nbytes = size(job)
             start = env.now
@@ -81,18 +82,42 @@ class OperandBuffer(Component):
                 if not channel.grab(hold):
                     yield from channel.reserve(hold)
                 done = link.book(nbytes, label)
-                if done > env.now:
-                    yield env.timeout(done - env.now)
-                if writer is None:  # (the next job, if it streams, is put at once: `_stream`)
-                    channel.put_at(job, done + link.latency, i == len(jobs) or not jobs[i].streams)
+                after = jobs[i] if i < len(jobs) else None
+                if writer is None and after is not None and not after.streams and not trace and \
+                        self.array.busy_until > done and not channel.fits(self.hold(size(after))):
+                    # the next job's room is freed only as the array's job ends, after these bytes
+                    # have left: wait for that room at once, not first for them (a wake-up fewer)
+                    channel.put_at(job, done + link.latency, direct[i - 1])
                 else:
-                    env.process(self._commit(job, nbytes, done + link.latency))
+                    if done > env.now:
+                        yield env.timeout(done - env.now)
+                    if writer is None:
+                        channel.put_at(job, done + link.latency, direct[i - 1])
+                    else:
+                        env.process(self._commit(job, nbytes, done + link.latency))
             if trace:
                 self.span("fill", job.name, start, env.now)
             written += nbytes
             if job.last:
                 self.count("write_bytes", written, job.name)
                 written = 0
+
+    def _direct(self, jobs: list[Job], size) -> list[bool]:
+        """Per job: may its delivery wake the array directly (`Channel.put_at`)? Not if a
+        later streamed batch, put as soon as it has room (`_stream`), could be put while the
+        job's bytes are still on their way: the array, waiting, takes the first item put.
+        Safe when the bytes the loader sends in between take longer than the latency."""
+        link = self.channel.link
+        direct, between = [True] * len(jobs), None  # bytes sent before the next streamed batch
+        for i in range(len(jobs) - 1, -1, -1):
+            job = jobs[i]
+            if job.streams:
+                between = 0
+                continue
+            direct[i] = between is None or link.outlasts(between, link.latency + 1)
+            if between is not None:
+                between += size(job)
+        return direct
 
     def streams(self, job: Job) -> bool:
         """A paced batch, loaded by `_stream` (MRAM buffers load a batch whole: `_commit`)."""
@@ -186,7 +211,9 @@ class OfmapBuffer(Component):
                 read_back += job.ofmap_read_bytes
             start = env.now
             done = link.book(job.ofmap_bytes, ("write ofmap", job.name) if trace else None)
-            if done > env.now:
+            # the array puts its next job only as its current one ends: if that is after this
+            # write has left, wait for that job at once (one wake-up fewer)
+            if done > env.now and (trace or self.array.busy_until <= done or channel.ready()):
                 yield env.timeout(done - env.now)
             arrival = done + link.latency
             if trace:
@@ -240,6 +267,8 @@ class PEArray(Component):
         self.pace_causes = pace_causes or {}
         self.layer_spans: dict[int, tuple[int, int]] = {}
         self.job_ends = job_ends  # a probe: every job's end cycle
+        self.busy_until = 0  # the end of the job computing now (the buffers read it: see their `run`)
+        ifmap.array = filt.array = ofmap.array = self
 
     def run(self, jobs: list[Job]):
         env = self.env
@@ -299,6 +328,7 @@ class PEArray(Component):
                                              (filt, plan.sram_reads.get("filter", 0), wb)):
                     if buffer.writer is not None:
                         reads_done = max(reads_done, buffer.writer.book_reads(job.share(words) * width, job.name))
+            self.busy_until = t3 + service
             yield env.timeout(service)
             if reads_done > env.now:
                 bank = reads_done - env.now

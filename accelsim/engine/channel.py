@@ -47,6 +47,10 @@ class Link:
         """Cycles the link spent transmitting."""
         return Fraction(self._busy, self._p)
 
+    def outlasts(self, nbytes: int, cycles: int) -> bool:
+        """Whether sending `nbytes` takes more than `cycles`, even on an idle link."""
+        return bool(self._q) and nbytes * self._q > cycles * self._p
+
     def book(self, nbytes: int, label=None, at: int | None = None) -> int:
         """Queue `nbytes` behind what the link already carries, without waiting; returns the
         cycle the last byte leaves (for senders that overlap the transfer with other work).
@@ -134,6 +138,13 @@ class Channel:
             self.on_level(int(self.env.now), self.level)
         return True
 
+    def fits(self, nbytes: int) -> bool:
+        """Whether `nbytes` of room could be taken now without waiting."""
+        if self.capacity is None or nbytes <= 0:
+            return True
+        self._settle()
+        return not self._waiting and self.level + self.room(nbytes) <= self.capacity
+
     def reserve(self, nbytes: int):
         """Generator: wait for `nbytes` of room (callers that seldom wait try `grab` first)."""
         amount = self.room(nbytes)
@@ -215,6 +226,10 @@ class Channel:
         else:
             self._takers.append(event)
         return event
+
+    def ready(self) -> bool:
+        """Whether an item has been put (it may still be on its way)."""
+        return bool(self._items or self._flight)
 
     def poll(self):
         """The next item if one has arrived, else None (then wait on `get`)."""
