@@ -25,3 +25,29 @@ def test_repeated_shapes_get_the_plans_of_mapping_each_layer_alone():
         assert all(p.layer is layer for p, layer in zip(plans, layers))
         assert plans == [mapper(layer, hw) for layer in layers]
         assert plans[2].sram_reads is plans[0].sram_reads  # shared, not copied
+
+
+def test_a_shape_key_tells_types_apart_and_skips_unhashable_layers():
+    from accelsim.workload.layers import shape_key
+
+    a = Layer(name="a", kind="gemm", C=64, H=64, W=1, K=64)
+    assert shape_key(a) == shape_key(Layer(name="b", kind="gemm", C=64, H=64, W=1, K=64))
+    assert shape_key(a) != shape_key(Layer(name="a", kind="gemm", C=64.0, H=64, W=1, K=64))
+    assert shape_key(a) != shape_key(Layer(name="a", kind="gemm", C=64, H=64, W=1, K=64, N=True))
+    assert shape_key(Layer(name="q", kind="gemm", C=64, H=64, W=1, K=64, compression=(("bits", [4]),))) is None
+
+
+def test_every_layer_of_a_repeated_shape_is_named_in_its_own_error(tmp_path):
+    import pytest
+
+    from accelsim.errors import WorkloadError
+    from accelsim.workload import load_workload
+
+    path = tmp_path / "w.yaml"
+    path.write_text("name: w\nchain: false\nlayers:\n"
+                    "  - {name: a, type: conv, C: 3, H: 8, W: 8, R: 3, S: 3, K: 4}\n"
+                    "  - {name: b, type: conv, C: 3, H: 8, W: 8, R: 3, S: 3, K: 4}\n"
+                    "  - {name: c, type: conv, C: 3, H: 2, W: 8, R: 3, S: 3, K: 4}\n")
+    with pytest.raises(WorkloadError) as err:
+        load_workload(path)
+    assert "layers[2] (c).R" in str(err.value)

@@ -14,7 +14,8 @@ padding and groups, so mapping code has one shape to reason about:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from accelsim.errors import WorkloadError, shown
@@ -238,6 +239,22 @@ class Layer:
 
 def _bytes(bits: int) -> int:
     return -(-bits // 8)
+
+
+_fields_but_name = operator.attrgetter(*(f.name for f in fields(Layer) if f.name != "name"))
+
+
+def shape_key(layer: Layer) -> tuple | None:
+    """Every field of `layer` but its name, as a dict key: what its checks and its mapping
+    depend on (a name only labels). None when a field holds a list (a compression step's
+    parameters), which cannot be a key."""
+    values = _fields_but_name(layer)
+    key = (values, tuple(map(type, values)))  # True == 1 == 1.0, but their checks differ
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 @dataclass(frozen=True)

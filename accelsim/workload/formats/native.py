@@ -15,7 +15,7 @@ from accelsim.gcpause import gc_paused
 from accelsim.workload.chain import check_chain
 from accelsim.workload.compression.spec import check_compression
 from accelsim.workload.formats.transformer import TransformerSpec, transformer_layers
-from accelsim.workload.layers import VECTOR_OPS, Layer, Workload, check_dim
+from accelsim.workload.layers import VECTOR_OPS, Layer, Workload, check_dim, shape_key
 
 Pos = Annotated[StrictInt, Field(gt=0), AfterValidator(check_dim)]
 NonNeg = Annotated[StrictInt, Field(ge=0), AfterValidator(check_dim)]
@@ -222,6 +222,7 @@ def _validate(raw, source: str) -> Workload:
                 check_compression(layer.compression, source, f"transformer ({layer.name})")
             layers.append(layer)
             seen.add(layer.name)
+    checked: set = set()  # shapes whose checks passed
     for i, layer_spec in enumerate(spec.layers):
         key = f"layers[{i}] ({layer_spec.name})"
         if layer_spec.name in seen:
@@ -231,8 +232,13 @@ def _validate(raw, source: str) -> Workload:
             layer = spec_to_layer(layer_spec, spec.defaults)
         except WorkloadError as exc:
             raise WorkloadError(exc.reason, source, f"{key}.{exc.key.rsplit('.', 1)[-1]}") from None
-        layers.append(layer.check(source, key))
-        check_compression(layers[-1].compression, source, key)  # per-scheme keys: compression/spec.py
+        shape = shape_key(layer)
+        if shape is None or shape not in checked:  # a shape that passed passes again
+            layer.check(source, key)
+            if shape is not None:
+                checked.add(shape)
+        layers.append(layer)
+        check_compression(layer.compression, source, key)  # per-scheme keys: compression/spec.py
     inputs = {s.name: s.input for s in spec.layers if s.input is not None}
     if spec.chain:  # a pass of its own (workload/chain.py), over the listed layers: a transformer block's are built
         check_chain(layers[len(layers) - len(spec.layers):], inputs, source)

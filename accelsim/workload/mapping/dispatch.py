@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import operator
 
 from accelsim.config.schema import HardwareConfig
 from accelsim.gcpause import gc_paused
-from accelsim.workload.layers import Layer, Workload
+from accelsim.workload.layers import Workload, shape_key
 from accelsim.workload.mapping.plan import LayerPlan
 from accelsim.workload.mapping.row_stationary import map_row_stationary
 from accelsim.workload.mapping.systolic import map_systolic
@@ -35,18 +34,13 @@ def map_workload(workload: Workload, hw: HardwareConfig, stats=None, zeros=None)
                 for layer, s in zip(workload.layers, stats)]
 
 
-# every field of a layer but its name: what a plan depends on (names only label statistics)
-_shape = operator.attrgetter(*(f.name for f in dataclasses.fields(Layer) if f.name != "name"))
-
-
 def _plain(mapper, layer, hw: HardwareConfig, shared: dict) -> LayerPlan:
     """`mapper(layer, hw)`, once per shape: a repeated shape gets a copy naming its own layer,
     sharing the first one's (never modified) traffic dicts."""
-    key = _shape(layer)
-    try:
-        plan = shared.get(key)
-    except TypeError:  # a field holding a list (a compression step's parameters): not a key
+    key = shape_key(layer)
+    if key is None:
         return mapper(layer, hw)
+    plan = shared.get(key)
     if plan is None:
         plan = shared[key] = mapper(layer, hw)
     return plan if plan.layer is layer else dataclasses.replace(plan, layer=layer)
