@@ -142,7 +142,8 @@ class Channel:
         """Whether `nbytes` of room could be taken now without waiting."""
         if self.capacity is None or nbytes <= 0:
             return True
-        self._settle()
+        if self._pending:
+            self._settle()
         return not self._waiting and self.level + self.room(nbytes) <= self.capacity
 
     def reserve(self, nbytes: int):
@@ -166,13 +167,14 @@ class Channel:
             self.on_level(int(self.env.now), self.level)
 
     def release(self, nbytes: int) -> None:
-        amount = self.room(nbytes)
-        if self.capacity is None or amount <= 0:
+        capacity = self.capacity
+        if capacity is None or nbytes <= 0:
             return
-        self._settle()
-        self.level -= amount
+        if self._pending:
+            self._settle()
+        self.level -= nbytes if nbytes < capacity else capacity
         waiting = self._waiting
-        while waiting and self.level + waiting[0][0] <= self.capacity:
+        while waiting and self.level + waiting[0][0] <= capacity:
             amount, event = waiting.popleft()
             self.level += amount
             event.succeed()
