@@ -56,6 +56,7 @@ class OperandBuffer(Component):
         self.capacity = sram.capacity_bytes
         self._half = sram.capacity_bytes // 2 if sram.double_buffered else None
         self.channel = Channel(ctx.env, name, dram.link, sram.capacity_bytes)
+        self.array = None  # the PEArray it feeds (set by the array)
         self.writer = MramWriter(self, sram.mram, sram.technology, sram.banks) if sram.is_mram else None
 
     def hold(self, nbytes: int) -> int:
@@ -65,12 +66,15 @@ class OperandBuffer(Component):
         return self.capacity if half is None else (nbytes if nbytes < half else half)
 
     def run(self, jobs: list[Job]):
-        env, channel, writer = self.env, self.channel, self.writer
+        env, channel, writer, array = self.env, self.channel, self.writer, self.array
         link = channel.link
+        latency, capacity, half = link.latency, self.capacity, self._half
         action, size = f"read {self.operand}", attrgetter(f"{self.operand}_bytes")
         trace = self.ctx.tracer.enabled
+        ahead = writer is None and not trace  # may wait for the next job's room at once (below)
         written = 0  # this layer's bytes so far, counted once per layer
         direct = self._direct(jobs, size)
+        count = len(jobs)
         for i, job in enumerate(jobs, 1):
             nbytes = size(job)
             start = env.now
@@ -78,23 +82,22 @@ class OperandBuffer(Component):
             if job.streams and writer is None:
                 yield from self._stream(job, nbytes, label)
             else:
-                hold = self.hold(nbytes)
+                hold = capacity if half is None else (nbytes if nbytes < half else half)
                 if not channel.grab(hold):
                     yield from channel.reserve(hold)
                 done = link.book(nbytes, label)
-                after = jobs[i] if i < len(jobs) else None
-                if writer is None and after is not None and not after.streams and not trace and \
-                        self.array.busy_until > done and not channel.fits(self.hold(size(after))):
+                if ahead and i < count and array.busy_until > done and not jobs[i].streams and \
+                        not channel.fits(self.hold(size(jobs[i]))):
                     # the next job's room is freed only as the array's job ends, after these bytes
                     # have left: wait for that room at once, not first for them (a wake-up fewer)
-                    channel.put_at(job, done + link.latency, direct[i - 1])
+                    channel.put_at(job, done + latency, direct[i - 1])
                 else:
                     if done > env.now:
                         yield env.timeout(done - env.now)
                     if writer is None:
-                        channel.put_at(job, done + link.latency, direct[i - 1])
+                        channel.put_at(job, done + latency, direct[i - 1])
                     else:
-                        env.process(self._commit(job, nbytes, done + link.latency))
+                        env.process(self._commit(job, nbytes, done + latency))
             if trace:
                 self.span("fill", job.name, start, env.now)
             written += nbytes
@@ -184,6 +187,7 @@ class OfmapBuffer(Component):
         self.capacity = sram.capacity_bytes
         self._half = sram.capacity_bytes // 2 if sram.double_buffered else None
         self.done = ctx.env.event()
+        self.array = None  # the PEArray it drains (set by the array)
 
     def hold(self, job: Job) -> int:
         nbytes, half = job.ofmap_bytes + job.ofmap_read_bytes, self._half
@@ -320,17 +324,17 @@ class PEArray(Component):
                     job.started.succeed()
                 job.ofmap_ready = begin + service // job.folds
                 room_o.put(job)
-            ab, wb = plan.word_bytes
             # MRAM buffers: the job's reads share the banks with writes queued before them
             reads_done = t3
             if mram:
+                ab, wb = plan.word_bytes
                 for buffer, words, width in ((ifmap, plan.sram_reads.get("ifmap", 0), ab),
                                              (filt, plan.sram_reads.get("filter", 0), wb)):
                     if buffer.writer is not None:
                         reads_done = max(reads_done, buffer.writer.book_reads(job.share(words) * width, job.name))
             self.busy_until = t3 + service
             yield env.timeout(service)
-            if reads_done > env.now:
+            if mram and reads_done > env.now:
                 bank = reads_done - env.now
                 yield env.timeout(bank)
                 add(mine, "stall_mram_bank", bank)
