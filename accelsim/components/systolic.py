@@ -421,10 +421,10 @@ class PEArray(Component):
         stats = self.ctx.stats
         stats.add_many(self.name, job.name, mine)
         mine.clear()
-        stats.add_many(self.ifmap.name, job.name, {"read_bytes": plan.sram_reads.get("ifmap", 0) * ab})
-        stats.add_many(self.filter.name, job.name, {"read_bytes": plan.sram_reads.get("filter", 0) * wb})
-        stats.add_many(self.ofmap.name, job.name, {"write_bytes": plan.sram_writes.get("ofmap", 0) * ab})
-        stats.add_many(self.vector.name, job.name, {"vector_ops": plan.layer.vector_ops})
+        stats.add(self.ifmap.name, "read_bytes", plan.sram_reads.get("ifmap", 0) * ab, job.name)
+        stats.add(self.filter.name, "read_bytes", plan.sram_reads.get("filter", 0) * wb, job.name)
+        stats.add(self.ofmap.name, "write_bytes", plan.sram_writes.get("ofmap", 0) * ab, job.name)
+        stats.add(self.vector.name, "vector_ops", plan.layer.vector_ops, job.name)
 
 
 def _timing_key(plan) -> tuple:
