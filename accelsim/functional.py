@@ -248,8 +248,8 @@ def _synthetic_zero_slices(layer: Layer, bits: int, vectors: int, rng: np.random
                            dac_bits: int, chunk: int = 1 << 20) -> tuple[int, int]:
     """(all-zero, all) (vector, row block, input slice) reads of `_inputs`' synthetic draw, as
     `prune_activations` counts them without pruning, in bounded memory: the same draws in chunks
-    (the normals first, kept as small integers, then the keep draws: random() < 1/2 is a raw
-    draw's top bit clear), and a block's slice is zero when the OR of its inputs has none of its bits."""
+    (the normals first, kept as small integers, then the keep draws), and a block's slice is
+    zero when the OR of its inputs has none of its bits."""
     m, k, _ = layer.gemm
     n = layer.groups * min(vectors, m) * k
     top = (1 << bits) - 1
@@ -267,8 +267,8 @@ def _synthetic_zero_slices(layer: Layer, bits: int, vectors: int, rng: np.random
     slices = -(-bits // dac_bits)
     zero = 0
     for a in range(0, n, step):
-        raw = rng.bit_generator.random_raw(min(step, n - a))
-        x = (mags[a:a + len(raw)] * (raw < np.uint64(1 << 63))).reshape(-1, k)  # kept, else 0
+        part = buf[:min(step, n - a)]
+        x = (mags[a:a + len(part)] * (rng.random(out=part) < 0.5)).reshape(-1, k)  # kept, else 0
         ors = np.bitwise_or.reduceat(x, starts, axis=1)
         zero += sum(int(np.count_nonzero(((ors >> (s * dac_bits)) & level) == 0)) for s in range(slices))
     return zero, n // k * len(starts) * slices
