@@ -188,7 +188,8 @@ def _price(ctx: SimContext, hw: HardwareConfig, layers: Table, summary: dict) ->
     cells = list(ctx.stats.cells())
     layer_names = layers.column("layer")
     layer_seconds = dict(zip(layer_names, layers.column("seconds")))
-    dynamic, leakage, per_layer, per_component = price(cells, table, summary["seconds"], layer_seconds)
+    dynamic, leakage, per_layer, per_component = price(cells, ctx.stats.layers, table, summary["seconds"],
+                                                       layer_seconds)
     area = area_by_component(table)
     names = list(dict.fromkeys([e.component for e in table]))
     if len(layer_seconds) < len(layer_names):  # rows of one name share its figures, as they always did
@@ -200,7 +201,7 @@ def _price(ctx: SimContext, hw: HardwareConfig, layers: Table, summary: dict) ->
         if component in per_component:  # the components with per-layer energy
             layers.added[f"energy_pj_{component}"] = per_component[component]
     totals: dict[tuple[str, str, str], float] = {}
-    for component, stat, unit, _layers, values in cells:
+    for component, stat, unit, _slots, values in cells:
         total = totals.get((component, stat, unit), 0)
         for value in values:  # one by one, in the order counted (not sum(): Python 3.12 compensates)
             total += value

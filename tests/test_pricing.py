@@ -60,10 +60,48 @@ def test_pricing_by_statistic_has_the_bits_of_pricing_by_row(seed):
     layer_seconds = dict(zip(rows, (rng.choice([0.0, rng.random()]) for _ in rows)))
     seconds = rng.random()
 
-    dynamic, leakage, per_layer, per_component = price(list(registry.cells()), table, seconds, layer_seconds)
+    dynamic, leakage, per_layer, per_component = price(list(registry.cells()), registry.layers, table, seconds,
+                                                       layer_seconds)
     old_dynamic, old_leakage, old_layer, old_cell = _row_by_row(list(registry.rows()), table, seconds, layer_seconds)
     assert dynamic == old_dynamic and leakage == old_leakage
     assert per_layer == [old_layer.get(n, 0.0) for n in layer_seconds]
     assert set(per_component) == {c for c, _ in old_cell}
     for c, values in per_component.items():
         assert values == [old_cell.get((c, n), 0.0) for n in layer_seconds]
+
+
+class _DictRegistry:
+    """The registry as it was: {(component, stat): {layer: running sum}}."""
+
+    def __init__(self):
+        self.cells = {}
+
+    def add(self, component, stat, value, layer=None):
+        cell = self.cells.setdefault((component, stat), {})
+        cell[layer] = cell.get(layer, 0.0) + value
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_registry_arrays_hold_the_running_sums_a_dict_would(seed):
+    rng = random.Random(seed)
+    registry, oracle = StatsRegistry(), _DictRegistry()
+    stats = ("a", "b", "c")
+    for component in ("x", "y"):
+        registry.declare(component, tuple(Stat(s, "u", "") for s in stats))
+    layers = [f"l{i}" for i in range(rng.randint(1, 60))] + [None]
+    for _ in range(rng.randint(1, 800)):
+        component, stat, layer, value = rng.choice("xy"), rng.choice(stats), rng.choice(layers), _value(rng)
+        if rng.random() < 0.5:
+            registry.add(component, stat, value, layer)
+        else:
+            registry.add_many(component, layer, {stat: value})
+        oracle.add(component, stat, value, layer)
+    for (component, stat), cell in oracle.cells.items():
+        assert registry.by_layer(component, stat) == cell and list(registry.by_layer(component, stat)) == list(cell)
+        assert registry.total(component, stat) == sum(cell.values())
+    assert registry.values == {(c, s, layer): v for (c, s), cell in oracle.cells.items() for layer, v in cell.items()}
+    assert list(registry.rows()) == [(c, s, "u", layer, v) for c in "xy" for s in stats
+                                     for layer, v in oracle.cells.get((c, s), {}).items()]
+    assert registry.by_layer("x", "zzz") == {} and registry.total("x", "zzz") == 0
+    with pytest.raises(KeyError):
+        registry.add("x", "undeclared", 1.0, "l0")

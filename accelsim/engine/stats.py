@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
 
@@ -12,60 +13,104 @@ class Stat:
     description: str
 
 
+class _Cell:
+    """One statistic's values as arrays: by layer slot, with which slots were counted and in
+    what order (a 100,000-layer run counts ~1.8 M values: ~17 bytes each here, ~60 in dicts)."""
+
+    __slots__ = ("values", "seen", "order")
+
+    def __init__(self) -> None:
+        self.values = array("d")
+        self.seen = bytearray()
+        self.order = array("q")  # slots, in the order first counted
+
+    def grow(self, slots: int) -> None:
+        more = max(slots, 2 * len(self.values), 16) - len(self.values)
+        self.values.frombytes(bytes(8 * more))
+        self.seen.extend(bytes(more))
+
+
 class StatsRegistry:
     """Counters keyed by (component, stat, layer). A stat must be declared before use.
 
-    Kept as {(component, stat): {layer: value}}, so a stat's per-layer values, and all rows
-    in declaration order, come without scanning every counter (10,000-layer workloads).
+    Each (component, stat) keeps its values in arrays indexed by a layer's slot (`layers`:
+    slot -> layer, None for chip-wide counts), so a stat's per-layer values, and all rows in
+    declaration order, come without scanning every counter. Values are sums of floats added
+    in the order counted: ``0.0 + v1 + v2 ...``, the same bits as a dict of running sums.
     """
 
     def __init__(self) -> None:
         self.declared: dict[str, dict[str, Stat]] = {}
-        self._cells: dict[tuple[str, str], dict[str | None, float]] = {}
+        self._cells: dict[tuple[str, str], _Cell] = {}
+        self._slots: dict[str | None, int] = {}
+        self.layers: list[str | None] = []
 
     def declare(self, component: str, stats: tuple[Stat, ...]) -> None:
         self.declared.setdefault(component, {}).update({s.name: s for s in stats})
 
-    def _cell(self, component: str, stat: str) -> dict[str | None, float]:
+    def _cell(self, component: str, stat: str) -> _Cell:
         cell = self._cells.get((component, stat))
         if cell is None:
             if stat not in self.declared.get(component, ()):
                 raise KeyError(f"{component}: statistic {stat!r} was not declared")
-            cell = self._cells[(component, stat)] = {}
+            cell = self._cells[(component, stat)] = _Cell()
         return cell
 
+    def _slot(self, layer: str | None) -> int:
+        slot = self._slots.get(layer)
+        if slot is None:
+            slot = self._slots[layer] = len(self.layers)
+            self.layers.append(layer)
+        return slot
+
     def add(self, component: str, stat: str, value: float, layer: str | None = None) -> None:
-        cell = self._cell(component, stat)
-        cell[layer] = cell.get(layer, 0.0) + value
+        self.add_many(component, layer, {stat: value})
 
     def add_many(self, component: str, layer: str | None, counts: dict[str, float]) -> None:
         """Several of one component's stats for one layer at once (a batch of jobs)."""
+        slot = self._slot(layer)
+        cells = self._cells
         for stat, value in counts.items():
-            cell = self._cell(component, stat)
-            cell[layer] = cell.get(layer, 0.0) + value
+            cell = cells.get((component, stat)) or self._cell(component, stat)
+            if slot >= len(cell.values):
+                cell.grow(len(self.layers))
+            if cell.seen[slot]:
+                cell.values[slot] += value
+            else:
+                cell.seen[slot] = 1
+                cell.order.append(slot)
+                cell.values[slot] = 0.0 + value
+
+    def _items(self, cell: _Cell):
+        layers, values = self.layers, cell.values
+        return ((layers[slot], values[slot]) for slot in cell.order)
 
     @property
     def values(self) -> dict[tuple[str, str, str | None], float]:
-        return {(c, s, layer): v for (c, s), cell in self._cells.items() for layer, v in cell.items()}
+        return {(c, s, layer): v for (c, s), cell in self._cells.items() for layer, v in self._items(cell)}
 
     def total(self, component: str, stat: str) -> float:
-        return sum(self._cells.get((component, stat), {}).values())
+        cell = self._cells.get((component, stat))
+        return sum(v for _, v in self._items(cell)) if cell else 0
 
     def by_layer(self, component: str, stat: str) -> dict[str | None, float]:
-        return dict(self._cells.get((component, stat), {}))
+        cell = self._cells.get((component, stat))
+        return dict(self._items(cell)) if cell else {}
 
     def cells(self):
-        """(component, stat, unit, layers, values) per counted statistic, in declaration order:
-        the layers (None: not a layer's) in the order first counted, and their values."""
+        """(component, stat, unit, slots, values) per counted statistic, in declaration order:
+        the slots (indexes into `layers`) in the order first counted, as an array('q'), and
+        their values as an array('d')."""
         for component, stats in self.declared.items():
             for name, stat in stats.items():
                 cell = self._cells.get((component, name))
                 if cell:
-                    yield component, name, stat.unit, list(cell), list(cell.values())
+                    yield component, name, stat.unit, cell.order, array("d", map(cell.values.__getitem__, cell.order))
 
     def rows(self):
         """(component, stat, unit, layer, value) rows, in declaration order."""
         for component, stats in self.declared.items():
             for name, stat in stats.items():
-                for layer, value in self._cells.get((component, name), {}).items():
+                cell = self._cells.get((component, name))
+                for layer, value in self._items(cell) if cell else ():
                     yield component, name, stat.unit, layer, value
