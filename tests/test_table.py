@@ -43,6 +43,7 @@ def test_csv_and_table_text_equal_pandas(seed):
         records = _records(rng)
         table = Table([dict(r) for r in records])
         frame = pd.DataFrame(records)
+        pd.testing.assert_frame_equal(table.frame(), frame, check_exact=True)
         text = table.to_csv()
         if text is not None:
             plain += 1
@@ -65,6 +66,10 @@ def test_added_columns_and_odd_tables_match_the_frame():
     assert not ragged.plain() and ragged.to_csv() is None and ragged.to_string(["layer"]) is None
     flags = Table([{"ok": True}])
     assert flags.to_csv() is None
+    shuffled = [{"layer": "a", "n": 1}, {"n": 2, "layer": "b"}]  # same keys, another order: still columns
+    pd.testing.assert_frame_equal(Table([dict(r) for r in shuffled]).frame(), pd.DataFrame(shuffled))
+    assert Table(shuffled).column("n") == [1, 2] and len(Table([{}, {}])) == 2
+    pd.testing.assert_frame_equal(Table([{}, {}]).frame(), pd.DataFrame([{}, {}]))
     empty = Table([], names=["component", "stat", "unit", "value"])
     assert list(empty.frame().columns) == ["component", "stat", "unit", "value"] and empty.to_csv() is None
 

@@ -17,18 +17,35 @@ import io
 class Table:
     """`records` (dicts, one per row) and `added` (name -> one value per row), in that column
     order: what ``pd.DataFrame(records, columns=names)`` and then ``frame[name] = values`` would
-    hold (`names`: the columns, when given)."""
+    hold (`names`: the columns, when given). Records that all have the same keys (a run's rows
+    always do) are kept as columns: one list per name, not one dict per row (100,000-layer
+    workloads; the dicts are rebuilt only for a frame)."""
 
     def __init__(self, records: list[dict], added: dict[str, list] | None = None, names: list[str] | None = None):
-        self.records = records
         self.added = dict(added or {})
         self.names = names
-        self._kinds: dict[str, str | None] = {}  # column -> _kind, once known
-        self._uniform: bool | None = None  # every record has the same keys (in `names`' order)
+        self._kinds: dict[str, tuple] = {}  # column -> (its values, their _kind), once known
+        self._len = len(records)
+        keys = records[0].keys() if records else None
+        # uniform: every record has the same keys (in `names`' order); records never change in a table
+        self._uniform = bool(records) and all(r.keys() == keys for r in records) and \
+            (names is None or list(keys) == names)
+        if self._uniform:
+            self._columns = {k: [r[k] for r in records] for k in keys}
+            self._records = None
+        else:
+            self._columns, self._records = None, records
         self._names: dict | None = None  # the records' columns, in order
 
+    @property
+    def records(self) -> list[dict]:
+        if self._records is not None:
+            return self._records
+        names = list(self._columns)
+        return [dict(zip(names, row)) for row in zip(*self._columns.values())] if names else [{} for _ in range(self._len)]
+
     def __len__(self) -> int:
-        return len(self.records)
+        return self._len
 
     @property
     def columns(self) -> list[str]:
@@ -36,9 +53,12 @@ class Table:
         return [*names, *(c for c in self.added if c not in names)]
 
     def _record_columns(self) -> dict:
-        if self._names is None:  # records are not changed once in a table
-            self._names = dict.fromkeys(self.names if self.names is not None else
-                                        (k for r in self.records for k in r))
+        if self._names is None:
+            if self._columns is not None:
+                self._names = dict.fromkeys(self._columns)
+            else:
+                self._names = dict.fromkeys(self.names if self.names is not None else
+                                            (k for r in self._records for k in r))
         return self._names
 
     def __contains__(self, name: str) -> bool:
@@ -47,7 +67,9 @@ class Table:
     def column(self, name: str) -> list:
         if name in self.added:
             return self.added[name]
-        return [r[name] for r in self.records]
+        if self._columns is not None:
+            return self._columns[name]
+        return [r[name] for r in self._records]
 
     def __getitem__(self, name: str):
         """A column as a numpy array (int64, float64 or str), for `frame[name].sum()` callers."""
@@ -55,7 +77,7 @@ class Table:
 
         if not self.plain():
             return self.frame()[name]
-        return np.array(self.column(name)) if self.records else np.array([], dtype=np.int64)
+        return np.array(self.column(name)) if len(self) else np.array([], dtype=np.int64)
 
     def get(self, name: str, default=None):
         return self[name] if name in self else default
@@ -70,19 +92,15 @@ class Table:
 
     def plain(self) -> bool:
         """True when every column maps exactly onto its frame's: see the module docstring."""
-        if not self.records:
-            return False
-        if self._uniform is None:
-            keys = self.records[0].keys()
-            self._uniform = all(r.keys() == keys for r in self.records) and \
-                (self.names is None or list(keys) == self.names)
         return self._uniform and all(self.kind(c) is not None for c in self.columns)
 
     def kind(self, name: str) -> str | None:
         """"str", "int" or "float" (the pandas dtype the column gets), or None for anything else."""
-        if name not in self._kinds or name in self.added:  # added columns may be replaced
-            self._kinds[name] = _kind(self.column(name))
-        return self._kinds[name]
+        values = self.column(name)
+        known = self._kinds.get(name)
+        if known is None or known[0] is not values or known[1] != len(values):  # added columns may be replaced
+            known = self._kinds[name] = (values, len(values), _kind(values))
+        return known[2]
 
     def to_csv(self) -> str | None:
         """``frame.to_csv(index=False)``'s text, or None when not `plain()`."""
@@ -124,11 +142,11 @@ class Table:
         return "\n".join(" ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in zip(*texts))
 
 def _kind(values: list) -> str | None:
-    types = {type(v) for v in values}
+    types = set(map(type, values))
     if types == {str}:
         return "str"
     if types == {int}:
-        return "int" if all(-2**63 <= v < 2**63 for v in values) else None
+        return "int" if -2**63 <= min(values) and max(values) < 2**63 else None
     if types <= {int, float}:
         return "float" if all(abs(v) < 2**53 for v in values if type(v) is int) else None
     return None
