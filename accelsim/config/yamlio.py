@@ -191,6 +191,7 @@ def composed(text: str, source: str, error: type[InputError] = InputError, loade
 COMPOSE = object()  # from_events' answer for a document outside its subset
 _PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _MISSING = object()
+_STR = "tag:yaml.org,2002:str"  # its constructor returns the text itself
 
 
 def from_events(loader, text: str):
@@ -236,7 +237,7 @@ def _build(reader):
                     tag = resolve(yaml.ScalarNode, event.value, event.implicit)
                 if tag not in _PLAIN_TAGS:  # merge keys, '=', explicit tags
                     return COMPOSE
-                value = built[key] = construct(yaml.ScalarNode(tag, event.value))
+                value = built[key] = event.value if tag == _STR else construct(yaml.ScalarNode(tag, event.value))
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if event.anchor is not None or event.tag not in (None, "!") or len(stack) >= MAX_DEPTH:
                 return COMPOSE
