@@ -105,6 +105,8 @@ def measure(hw: HardwareConfig, wl: Workload, seed: int, functional: bool, tenso
         return Measured()
     import numpy as np
 
+    if hw.compute.type == "crossbar":  # refuse a network the chip cannot hold before sampling all its layers
+        build_chip(SimContext(clock_mhz=hw.clock_mhz), hw).map(wl, stats)
     shares = None
     if zeros:
         from accelsim.workload.activations import zero_activation_shares

@@ -142,7 +142,7 @@ def test_data_pass_hit_equals_miss(tmp_path, monkeypatch):
     for r in (first, hit):
         assert r.summary == cold.summary
         assert r.table("layers").to_csv() == cold.layers.to_csv(index=False)
-    assert simulator.measure(hw, wl, 0, False, None, 256, True).pruning["activation_rel_error"]["conv2"] > 0
+    assert simulator.measure(hw, wl, 0, False, None, 256, cache=True).pruning["activation_rel_error"]["conv2"] > 0
     accelsim.simulate(hw, wl, seed=1)
     accelsim.simulate(accelsim.load_hardware(hw, {"compute.activation_prune_ones": 2}), wl)
     assert len(list((tmp_path / "data").glob("*.json"))) == 3

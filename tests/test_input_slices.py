@@ -63,3 +63,18 @@ def test_cached_data_pass_replays_the_same_run(tmp_path, monkeypatch):
     again = accelsim.simulate(hw, wl)
     for r in (first, again):
         assert r.layers.to_dict("list") == fresh.layers.to_dict("list")
+
+
+def test_a_network_the_chip_cannot_hold_is_refused_before_sampling(monkeypatch):
+    import accelsim.functional as functional
+
+    def sampled(*args, **kwargs):
+        raise AssertionError("the data pass ran before the refusal")
+
+    monkeypatch.setattr(functional, "input_slices", sampled)
+    monkeypatch.setattr(functional, "run_functional", sampled)
+    hw = accelsim.load_hardware(ROOT / "hwconfigs" / "era_bs.yaml", {"compute.tiles": 1})
+    wl = parse_native_dict({"name": "tiny", "transformer": {**TINY, "d_model": 256, "d_ff": 512}}, "tiny.yaml")
+    for functional_mode in (False, True):
+        with pytest.raises(accelsim.MappingError, match="allow_reprogramming"):
+            accelsim.simulate(hw, wl, cache=False, functional=functional_mode)
