@@ -164,6 +164,8 @@ def _assemble(ctx: SimContext, hw: HardwareConfig, wl: Workload, chip, rows: lis
     for row in rows:
         row["seconds"] = ctx.seconds(row["cycles"])
     layers = Table(rows)
+    if layers.columnar:  # the row dicts (~1.5 KB a layer) are copied: freed before the pricing pass
+        rows.clear()
     summary = _summary(ctx, hw, wl, layers, end, seed, chip)
     components = _price(ctx, hw, layers, summary)
     summary["simpy_events"] = ctx.env.events

@@ -51,3 +51,28 @@ def test_every_layer_of_a_repeated_shape_is_named_in_its_own_error(tmp_path):
     with pytest.raises(WorkloadError) as err:
         load_workload(path)
     assert "layers[2] (c).R" in str(err.value)
+
+
+def test_repeated_layer_specs_make_the_layers_each_spec_makes_alone(tmp_path):
+    from dataclasses import fields
+
+    from accelsim.config.yamlio import parse_yaml
+    from accelsim.workload import load_workload
+    from accelsim.workload.formats.native import WorkloadFile, spec_to_layer
+
+    text = ("name: w\nchain: false\ndefaults: {batch: 2}\nlayers:\n"
+            + "".join(f"  - {{name: g{i}, type: gemm, M: 64, K: {64 * (1 + i % 2)}, N: 64}}\n" for i in range(6))
+            + "  - {name: c1, type: conv, C: 3, H: 8, W: 8, R: 3, S: 3, K: 4, stride: [1, 1]}\n"
+            + "  - {name: c2, type: conv, C: 3, H: 8, W: 8, R: 3, S: 3, K: 4, stride: [1, 1]}\n"
+            + "  - {name: d1, type: depthwise, C: 3, H: 8, W: 8, R: 3, S: 3}\n"
+            + "  - {name: d2, type: depthwise, C: 3, H: 8, W: 8, R: 3, S: 3, batch: 1}\n"
+            + "  - {name: v1, type: vector, op: softmax, elements: 64}\n"
+            + "  - {name: v2, type: vector, op: softmax, elements: 64, act_bits: 16}\n")
+    path = tmp_path / "w.yaml"
+    path.write_text(text)
+    spec = WorkloadFile.model_validate(parse_yaml(text, "w"))
+    alone = [spec_to_layer(s, spec.defaults) for s in spec.layers]
+    layers = load_workload(path).layers
+    assert list(layers) == alone
+    for got, want in zip(layers, alone):
+        assert [type(getattr(got, f.name)) for f in fields(got)] == [type(getattr(want, f.name)) for f in fields(want)]

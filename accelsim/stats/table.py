@@ -38,6 +38,11 @@ class Table:
         self._names: dict | None = None  # the records' columns, in order
 
     @property
+    def columnar(self) -> bool:
+        """The records are held as columns (they did not need to be kept)."""
+        return self._columns is not None
+
+    @property
     def records(self) -> list[dict]:
         if self._records is not None:
             return self._records

@@ -15,7 +15,7 @@ from accelsim.gcpause import gc_paused
 from accelsim.workload.chain import check_chain
 from accelsim.workload.compression.spec import check_compression
 from accelsim.workload.formats.transformer import TransformerSpec, transformer_layers
-from accelsim.workload.layers import VECTOR_OPS, Layer, Workload, check_dim, shape_key
+from accelsim.workload.layers import VECTOR_OPS, Layer, Workload, check_dim
 
 Pos = Annotated[StrictInt, Field(gt=0), AfterValidator(check_dim)]
 NonNeg = Annotated[StrictInt, Field(ge=0), AfterValidator(check_dim)]
@@ -222,21 +222,24 @@ def _validate(raw, source: str) -> Workload:
                 check_compression(layer.compression, source, f"transformer ({layer.name})")
             layers.append(layer)
             seen.add(layer.name)
-    checked: set = set()  # shapes whose checks passed
+    made: dict = {}  # a spec's fields but its name -> the checked Layer they made
     for i, layer_spec in enumerate(spec.layers):
         key = f"layers[{i}] ({layer_spec.name})"
         if layer_spec.name in seen:
             raise WorkloadError(f"duplicate layer name {layer_spec.name!r}", source, f"{key}.name")
         seen.add(layer_spec.name)
-        try:
-            layer = spec_to_layer(layer_spec, spec.defaults)
-        except WorkloadError as exc:
-            raise WorkloadError(exc.reason, source, f"{key}.{exc.key.rsplit('.', 1)[-1]}") from None
-        shape = shape_key(layer)
-        if shape is None or shape not in checked:  # a shape that passed passes again
+        shape = _spec_key(layer_spec)
+        layer = made.get(shape) if shape is not None else None
+        if layer is not None:  # a repeated layer (an LLM's blocks): the same Layer, renamed, and checked already
+            layer = _renamed(layer, layer_spec.name)
+        else:
+            try:
+                layer = spec_to_layer(layer_spec, spec.defaults)
+            except WorkloadError as exc:
+                raise WorkloadError(exc.reason, source, f"{key}.{exc.key.rsplit('.', 1)[-1]}") from None
             layer.check(source, key)
             if shape is not None:
-                checked.add(shape)
+                made[shape] = layer
         layers.append(layer)
         check_compression(layer.compression, source, key)  # per-scheme keys: compression/spec.py
     inputs = {s.name: s.input for s in spec.layers if s.input is not None}
@@ -244,6 +247,28 @@ def _validate(raw, source: str) -> Workload:
         check_chain(layers[len(layers) - len(spec.layers):], inputs, source)
     return Workload(name=spec.name, layers=tuple(layers), source=spec.source, path=source,
                     meta={"chain": spec.chain, "inputs": inputs, "listed": len(spec.layers)})
+
+
+def _spec_key(spec) -> tuple | None:
+    """A layer spec's kind and every field but its name (with their types), or None when one
+    holds a list or dict (stride pairs, compression steps): what its Layer is made of."""
+    fields = spec.__dict__
+    if next(iter(fields)) != "name":  # it comes first (_Spec's first field)
+        return None
+    values = tuple(fields.values())[1:]
+    key = (type(spec), values, tuple(map(type, values)))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _renamed(layer: Layer, name: str) -> Layer:
+    """`dataclasses.replace(layer, name=name)` without re-running the 25-field frozen __init__."""
+    renamed = object.__new__(Layer)
+    renamed.__dict__.update(layer.__dict__, name=name)
+    return renamed
 
 
 def _located(exc: ValidationError, raw: dict, source: str) -> WorkloadError:
