@@ -6,7 +6,9 @@ growing heap, and finds nothing to free (none of them form cycles). That was hal
 time (14 s -> 5 s at 100,000 layers) and a fifth of the result pass. Reference counting still
 frees everything as usual; only the cycle search waits until the pass ends.
 
-The run pass is left alone: it makes short-lived SimPy objects, and pausing it measured no gain.
+The run pass is paused too: its SimPy objects die by reference counting, a whole run leaves a
+few hundred cyclic objects (ResNet-50 fine fidelity: 238; 100,000 layers: ~130), and the
+collections it triggered re-scanned the plans and statistics (~1 s of ~10 s at 100,000 layers).
 """
 
 from __future__ import annotations

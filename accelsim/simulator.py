@@ -65,7 +65,8 @@ def simulate(
     ctx = SimContext(clock_mhz=hw.clock_mhz, seed=seed, trace=trace)
     chip = build_chip(ctx, hw)
     plans = chip.map(wl, stats, data.skip)
-    rows, end = chip.run(plans)
+    with gc_paused():  # a few hundred cyclic objects a run, however long: the collector would only re-scan
+        rows, end = chip.run(plans)
     return _result(ctx, hw, wl, chip, rows, end, seed, data)
 
 
