@@ -113,7 +113,6 @@ class Channel:
         self.capacity = capacity_bytes
         self.level = 0                  # bytes of room taken
         self._waiting = deque()         # (bytes, event) of reserves that did not fit, in order
-        self._pending = deque()         # (cycle, bytes) of room to free then (`release_at`), in order
         self._items = deque()           # delivered, not yet taken
         self._flight = deque()          # (cycle, item) on their way (`put_at`), in order of arrival
         self._takers = deque()          # events of takes that found nothing
@@ -129,8 +128,6 @@ class Channel:
         if capacity is None or nbytes <= 0:
             return True
         amount = nbytes if nbytes < capacity else capacity
-        if self._pending:
-            self._settle()
         if self._waiting or self.level + amount > capacity:
             return False
         self.level += amount
@@ -142,8 +139,6 @@ class Channel:
         """Whether `nbytes` of room could be taken now without waiting."""
         if self.capacity is None or nbytes <= 0:
             return True
-        if self._pending:
-            self._settle()
         return not self._waiting and self.level + self.room(nbytes) <= self.capacity
 
     def reserve(self, nbytes: int):
@@ -151,18 +146,12 @@ class Channel:
         amount = self.room(nbytes)
         if self.capacity is None or amount <= 0:
             return
-        while True:
-            self._settle()
-            if not self._waiting and self.level + amount <= self.capacity:
-                self.level += amount
-                break
-            due = self._due(amount)
-            if due is None:
-                event = self.env.event()
-                self._waiting.append((amount, event))
-                yield event
-                break
-            yield self.env.timeout(due - self.env.now)  # room a pending release frees then
+        if not self._waiting and self.level + amount <= self.capacity:
+            self.level += amount
+        else:
+            event = self.env.event()
+            self._waiting.append((amount, event))
+            yield event
         if self.on_level is not None:
             self.on_level(int(self.env.now), self.level)
 
@@ -170,8 +159,6 @@ class Channel:
         capacity = self.capacity
         if capacity is None or nbytes <= 0:
             return
-        if self._pending:
-            self._settle()
         self.level -= nbytes if nbytes < capacity else capacity
         waiting = self._waiting
         while waiting and self.level + waiting[0][0] <= capacity:
@@ -182,33 +169,11 @@ class Channel:
             self.on_level(int(self.env.now), self.level)
 
     def release_at(self, nbytes: int, cycle: int) -> None:
-        """`release(nbytes)` at `cycle`. Kept pending and applied by the next reserve that looks
-        at the room (a reserve that needs it waits for that cycle), not a timeout per release;
-        with reserves already waiting (or a tracer), a timeout frees it then."""
-        now = self.env.now
-        if cycle <= now:
+        """`release(nbytes)` at `cycle` (one timeout, no process)."""
+        if cycle <= self.env.now:
             self.release(nbytes)
-        elif self._waiting or self.on_level is not None:
-            self.env.timeout(cycle - now).callbacks.append(lambda _: self.release(nbytes))
-        elif self.capacity is not None and nbytes > 0:
-            self._pending.append((cycle, self.room(nbytes)))
-
-    def _settle(self) -> None:
-        """Apply the pending releases that are due."""
-        pending, now = self._pending, self.env.now
-        while pending and pending[0][0] <= now:
-            self.level -= pending.popleft()[1]
-
-    def _due(self, amount: int) -> int | None:
-        """The cycle pending releases leave room for `amount` (None: they do not, or others wait)."""
-        if self._waiting:
-            return None
-        free = self.capacity - self.level
-        for cycle, freed in self._pending:
-            free += freed
-            if amount <= free:
-                return cycle
-        return None
+        else:
+            self.env.timeout(cycle - self.env.now).callbacks.append(lambda _: self.release(nbytes))
 
     def put(self, item) -> None:
         """Deliver `item` to the consumer now."""
