@@ -213,54 +213,69 @@ def from_events(loader, text: str):
         reader.dispose()
 
 
+class _Compose(Exception):
+    """Raised inside `_build`: the document leaves the events' subset."""
+
+
 def _build(reader):
     get, resolve, construct = reader.get_event, reader.resolve, reader.construct_object
     built: dict = {}
+    Scalar, MapStart, SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+    MapEnd, SeqEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent
+
+    def scalar(event):
+        if event.anchor is not None:
+            raise _Compose
+        key = (event.tag, event.value, event.implicit)  # all a scalar's value depends on here
+        value = built.get(key, _MISSING)
+        if value is _MISSING:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+            if tag not in _PLAIN_TAGS:  # merge keys, '=', explicit tags
+                raise _Compose
+            value = built[key] = event.value if tag == _STR else construct(yaml.ScalarNode(tag, event.value))
+        return value
+
+    def node(event, depth: int):
+        """The value starting with `event`, at nesting level `depth` (the document is level 1)."""
+        kind = type(event)
+        if depth > MAX_DEPTH:
+            raise _Compose
+        if kind is Scalar:
+            return scalar(event)
+        if kind is not MapStart and kind is not SeqStart or event.anchor is not None or event.tag not in (None, "!"):
+            raise _Compose  # an alias, a tagged collection
+        if kind is SeqStart:
+            items = []
+            while True:
+                event = get()
+                if type(event) is SeqEnd:
+                    return items
+                items.append(node(event, depth + 1))
+        mapping = {}
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is MapEnd:
+                return mapping
+            if kind is not Scalar:  # a list or mapping as a key (a key's depth is its value's, checked below)
+                raise _Compose
+            key = scalar(event)
+            if key in mapping:  # a duplicate key: the composed path names it, with its line
+                raise _Compose
+            mapping[key] = node(get(), depth + 1)
+
     get()  # StreamStartEvent
     event = get()
     if type(event) is yaml.StreamEndEvent:
         return None
     if type(event) is not yaml.DocumentStartEvent or event.tags or reader.yaml_path_resolvers:
         return COMPOSE
-    stack: list = []  # open collections: [container, is_mapping, key awaiting its value]
-    while True:
-        event = get()
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            if event.anchor is not None or len(stack) >= MAX_DEPTH:
-                return COMPOSE
-            key = (event.tag, event.value, event.implicit)  # all a scalar's value depends on here
-            value = built.get(key, _MISSING)
-            if value is _MISSING:
-                tag = event.tag
-                if tag is None or tag == "!":
-                    tag = resolve(yaml.ScalarNode, event.value, event.implicit)
-                if tag not in _PLAIN_TAGS:  # merge keys, '=', explicit tags
-                    return COMPOSE
-                value = built[key] = event.value if tag == _STR else construct(yaml.ScalarNode(tag, event.value))
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            if event.anchor is not None or event.tag not in (None, "!") or len(stack) >= MAX_DEPTH:
-                return COMPOSE
-            if stack and stack[-1][1] and stack[-1][2] is _MISSING:  # a collection as a key
-                return COMPOSE
-            stack.append([{} if kind is yaml.MappingStartEvent else [], kind is yaml.MappingStartEvent, _MISSING])
-            continue
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            value = stack.pop()[0]
-        else:  # an alias, or a document's end where a value should be
-            return COMPOSE
-        if not stack:
-            break
-        top = stack[-1]
-        if not top[1]:
-            top[0].append(value)
-        elif top[2] is _MISSING:
-            if value in top[0]:  # a duplicate key: the composed path names it, with its line
-                return COMPOSE
-            top[2] = value
-        else:
-            top[0][top[2]] = value
-            top[2] = _MISSING
+    try:
+        value = node(get(), 1)
+    except _Compose:
+        return COMPOSE
     if type(get()) is not yaml.DocumentEndEvent or type(get()) is not yaml.StreamEndEvent:
         return COMPOSE  # several documents: refused by the composed path
     return value
