@@ -15,7 +15,8 @@ Cases and targets (2 cores):
   992 s, 12.1 GB). The .cfg's default `memory.model: scalesim` (SCALE-Sim's own address-stream
   memory model) is timed once and printed next to it.
 - layers_100k: 100,000 small GEMM layers on systolic_32x32: <= 30 s; memory small and
-  linear (25k and 50k layers are measured too, and the RSS per extra layer printed).
+  linear (25k and 50k layers are measured too, and the RSS per extra layer printed; with
+  --phases, also the CPU time and peak RSS of each pass of simulate() in one more process).
 - compressed_warm: era_bs + resnet18_erabs in a second fresh process (the first one fills
   a fresh on-disk compression cache; its time is printed as the cold figure): <= 3 s.
 - functional: ResNet-18 on ISAAC with --functional against the same timing run: <= 5x.
@@ -115,7 +116,7 @@ def case_resnet50(tmp: Path, repeat: int) -> dict:
                     f"model): {model:.2f} s, {model_rss:.0f} MB, {992 / model:,.0f}x faster"}
 
 
-def case_layers(tmp: Path, repeat: int) -> dict:
+def case_layers(tmp: Path, repeat: int, passes: bool = False) -> dict:
     hw = ROOT / "hwconfigs" / "systolic_32x32.yaml"
     figures = {}
     for n in (25_000, 50_000, 100_000):
@@ -126,7 +127,44 @@ def case_layers(tmp: Path, repeat: int) -> dict:
     per_layer_kb = (figures[100_000][1] - figures[50_000][1]) * 1024 / 50_000
     return {"wall_s": wall, "rss_mb": rss, "ok": wall <= 30, "target": "<= 30 s, memory linear and small",
             "note": "RSS at 25k/50k/100k layers: " + " / ".join(f"{figures[n][1]:.0f}" for n in figures)
-                    + f" MB ({per_layer_kb:.1f} KB per extra layer); wall " + " / ".join(f"{figures[n][0]:.1f}" for n in figures) + " s"}
+                    + f" MB ({per_layer_kb:.1f} KB per extra layer); wall " + " / ".join(f"{figures[n][0]:.1f}" for n in figures) + " s"
+                    + (f"\n{'':<18} in-process passes at 100k: {phases(tmp / 'layers_100000.yaml')}" if passes else "")}
+
+
+PHASES = """
+import resource, sys, time
+sys.path.insert(0, %r)
+from accelsim import simulator as S
+from accelsim.engine.chip import build_chip
+from accelsim.engine.context import SimContext
+from accelsim.workload import load_workload
+from accelsim.workload.compression.effect import workload_stats
+def rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+hw = S._load(%r, None)
+times, t = {}, time.process_time()
+def phase(name):
+    global t
+    now = time.process_time()
+    times[name] = (now - t, rss())
+    t = now
+wl = load_workload(%r); phase("load")
+stats = workload_stats(wl, hw, 0, True)
+data = S.measure(hw, wl, 0, False, None, 256, stats, None, True)
+ctx = SimContext(clock_mhz=hw.clock_mhz, seed=0)
+chip = build_chip(ctx, hw)
+plans = chip.map(wl, stats, data.skip); phase("map")
+rows, end = chip.run(plans); phase("run")
+S._result(ctx, hw, wl, chip, rows, end, 0, data); phase("result")
+print("; ".join(f"{k} {v[0]:.2f} s (peak {v[1]:.0f} MB)" for k, v in times.items()))
+"""
+
+
+def phases(path: Path) -> str:
+    """The in-process passes of simulate() on `path` (CPU s, and peak RSS after each), in a fresh process."""
+    code = PHASES % (str(ROOT), str(ROOT / "hwconfigs" / "systolic_32x32.yaml"), str(path))
+    return subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT,
+                          env=_env(None)).stdout.strip()
 
 
 def case_compressed(tmp: Path, repeat: int) -> dict:
@@ -182,6 +220,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per case; the median counts")
     parser.add_argument("--only", nargs="+", choices=list(CASES), help="run only these cases")
+    parser.add_argument("--phases", action="store_true",
+                        help="layers_100k: also time simulate()'s passes (load, map, run, result) in one more process")
     args = parser.parse_args()
     # compiled once, as an install would: the timed processes then load bytecode
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "accelsim")], check=True,
@@ -192,7 +232,7 @@ def main() -> int:
     results = {}
     with tempfile.TemporaryDirectory(prefix="accelsim-bench-scale-") as tmp:
         for name in args.only or CASES:
-            r = CASES[name](Path(tmp), args.repeat)
+            r = CASES[name](Path(tmp), args.repeat, **({"passes": True} if args.phases and name == "layers_100k" else {}))
             results[name] = r
             print(f"{name:<18} {r['wall_s']:8.2f} s ({r['wall_s'] / loop:6.1f}x loop, {r['wall_s'] / start_up:5.0f}x "
                   f"start-up) {r['rss_mb']:7.0f} MB  "
