@@ -70,6 +70,7 @@ class Table:
         return name in self.added or name in self._record_columns()
 
     def column(self, name: str) -> list:
+        """The column's values: the table's own list (read it, do not change it)."""
         if name in self.added:
             return self.added[name]
         if self._columns is not None:
