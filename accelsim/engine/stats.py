@@ -25,7 +25,8 @@ class _Cell:
         self.order = array("q")  # slots, in the order first counted
 
     def grow(self, slots: int) -> None:
-        more = max(slots, 2 * len(self.values), 16) - len(self.values)
+        size = len(self.values)
+        more = max(slots, size + size // 8 + 64) - size  # an eighth ahead, as lists grow: rarely called
         self.values.frombytes(bytes(8 * more))
         self.seen.extend(bytes(more))
 
@@ -72,9 +73,12 @@ class StatsRegistry:
         cells = self._cells
         for stat, value in counts.items():
             cell = cells.get((component, stat)) or self._cell(component, stat)
-            if slot >= len(cell.values):
+            try:
+                counted = cell.seen[slot]
+            except IndexError:  # a layer past the arrays' end
                 cell.grow(len(self.layers))
-            if cell.seen[slot]:
+                counted = 0
+            if counted:
                 cell.values[slot] += value
             else:
                 cell.seen[slot] = 1
