@@ -65,25 +65,27 @@ class StatsRegistry:
         return slot
 
     def add(self, component: str, stat: str, value: float, layer: str | None = None) -> None:
-        self.add_many(component, layer, {stat: value})
+        self._add(self._cells.get((component, stat)) or self._cell(component, stat), self._slot(layer), value)
 
     def add_many(self, component: str, layer: str | None, counts: dict[str, float]) -> None:
         """Several of one component's stats for one layer at once (a batch of jobs)."""
         slot = self._slot(layer)
         cells = self._cells
         for stat, value in counts.items():
-            cell = cells.get((component, stat)) or self._cell(component, stat)
-            try:
-                counted = cell.seen[slot]
-            except IndexError:  # a layer past the arrays' end
-                cell.grow(len(self.layers))
-                counted = 0
-            if counted:
-                cell.values[slot] += value
-            else:
-                cell.seen[slot] = 1
-                cell.order.append(slot)
-                cell.values[slot] = 0.0 + value
+            self._add(cells.get((component, stat)) or self._cell(component, stat), slot, value)
+
+    def _add(self, cell: _Cell, slot: int, value: float) -> None:
+        try:
+            counted = cell.seen[slot]
+        except IndexError:  # a layer past the arrays' end
+            cell.grow(len(self.layers))
+            counted = 0
+        if counted:
+            cell.values[slot] += value
+        else:
+            cell.seen[slot] = 1
+            cell.order.append(slot)
+            cell.values[slot] = 0.0 + value
 
     def _items(self, cell: _Cell):
         layers, values = self.layers, cell.values
