@@ -106,6 +106,14 @@ def test_random_documents_read_the_same_both_ways(loader):
     "- " * 99 + "x\n", "- " * 100 + "x\n", "- " * 101 + "x\n", "[" * 100 + "]" * 100, "[" * 101 + "]" * 101,
     "a: !!set {x, y}\n", "a: !!omap [{x: 1}]\n", "<<: {a: 1}\n", "=: 1\n", "a: '1e3'\nb: 1e3\n", "\ufeffa: 1\n",
     "a:\n  - b: 1\n    c: [x, {d: e}]\n", "x: 9" + "9" * 5000 + "\n", "x: 2001-12-14\n", "a: &x 1\nb: *x\n",
+    "! 12\n", "a: ! 12\n", "a: !!null ''\n", "? a\n", "{a, b}\n", "[a: 1, b]\n", "a: !!str\n", "[1, 2, 1]\n",
+    "a: [1, 2]\nb: [1, 2]\n", "a: {x: 1}\nb: {x: 1}\n", "a: 1\n\t b: 2\n",
 ])
 def test_edge_documents_read_the_same_both_ways(loader, text):
     _agree(text, loader)
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_equal_collections_are_separate_objects(loader):
+    value = from_events(loader, "a: [1, {x: 2}]\nb: [1, {x: 2}]\n")
+    assert value["a"] == value["b"] and value["a"] is not value["b"] and value["a"][1] is not value["b"][1]
