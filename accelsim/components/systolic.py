@@ -126,18 +126,31 @@ class OperandBuffer(Component):
         """A paced batch, loaded by `_stream` (MRAM buffers load a batch whole: `_commit`)."""
         return job.streams and self.writer is None
 
-    def _stream(self, job: Job, nbytes: int, label):
-        """A paced batch: its first folds load as soon as they have room, as many as fine
-        has in flight before the batch starts (the buffer's window of folds less one), and
-        the array takes the batch at once; the rest loads when the batch starts, as fine
-        loads them while it computes. Double-buffered, the first folds' room is free again
-        as the batch starts (fine frees it fold by fold while the batch computes, for the
-        next batch's first folds); otherwise the batch holds the buffer to its end."""
-        env, link = self.env, self.channel.link
+    def _first(self, job: Job, nbytes: int) -> tuple[int, int]:
+        """(folds, bytes) of a paced batch that load before it starts: as many folds as fine
+        has in flight before the batch starts (the buffer's window of folds less one)."""
         total = job.plan.dram_read_bytes.get(self.operand, 0)
         window = self.capacity // max(1, self.hold(job.head(total)))
         folds = max(1, min(window - 1, job.folds))
-        head = job.head(total, folds) if nbytes else 0
+        return folds, (job.head(total, folds) if nbytes else 0)
+
+    def _loads_at_start(self, job: Job) -> bool:
+        """Whether this loader has bytes of a streamed batch left to book as it starts."""
+        nbytes = getattr(job, f"{self.operand}_bytes")
+        return self.streams(job) and nbytes > self._first(job, nbytes)[1]
+
+    def _stream(self, job: Job, nbytes: int, label):
+        """A paced batch: its first folds (`_first`) load as soon as they have room, and the
+        array takes the batch at once; the rest loads when the batch starts, as fine loads
+        them while it computes. Double-buffered, the first folds' room is free again as the
+        batch starts (fine frees it fold by fold while the batch computes, for the next
+        batch's first folds); otherwise the batch holds the buffer to its end. A loader with
+        nothing left to load goes on to its next job at once (fine has it in flight while the
+        batch computes), unless the other operand still loads this batch's rest as it starts:
+        fine's two loaders take turns on the link fold by fold, so the next job's bytes must
+        not go on the link as one lump ahead of that rest."""
+        env, link = self.env, self.channel.link
+        folds, head = self._first(job, nbytes)
         double = self.sram.double_buffered
         room = min(head, self.sram.capacity_bytes) if double else self.hold(nbytes)
         yield from self.channel.reserve(room)
@@ -148,18 +161,39 @@ class OperandBuffer(Component):
             job.spans = {}
         if nbytes:
             job.spans[self.operand] = [start, done + link.latency, folds, done + link.latency]
-        self.channel.put(job)
-        if done > env.now:
-            yield env.timeout(done - int(env.now))
-        if nbytes > head or double:
-            yield job.started
-        if double:
-            self.channel.release(room)
+        # the array takes the batch at once, but not before the jobs ahead of it (their
+        # items may still be on their way: it takes items in order)
+        self.channel.put_behind(job)
         if nbytes > head:
+            # the rest goes on the link as the batch starts, behind the first folds' bytes
+            # even if they are still leaving (nothing else is booked in between)
+            yield job.started
+            if double:
+                self.channel.release(room)
             done = link.book(nbytes - head, label)
             job.spans[self.operand][3] = done + link.latency
+        elif double and self._behind_other(job):
             if done > env.now:
                 yield env.timeout(done - int(env.now))
+            yield job.started
+            yield env.timeout(0)  # (after the other loader, woken by the same start, booked its rest)
+            self.channel.release(room)
+        elif double:
+            self._release_on(job.started, room)
+        if done > env.now:
+            yield env.timeout(done - int(env.now))
+
+    def _behind_other(self, job: Job) -> bool:
+        """Whether the other operand books the rest of streamed batch `job` as it starts."""
+        other = self.array.filter if self is self.array.ifmap else self.array.ifmap
+        return other._loads_at_start(job)
+
+    def _release_on(self, started, room: int) -> None:
+        """Free a streamed batch's first folds' room as the batch starts."""
+        if started.processed:
+            self.channel.release(room)
+        else:
+            started.callbacks.append(lambda _: self.channel.release(room))
 
     def _commit(self, job: Job, nbytes: int, arrival: int):
         """Write arrived data into MRAM; the job is ready when its words have switched."""

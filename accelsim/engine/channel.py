@@ -116,6 +116,7 @@ class Channel:
         self._items = deque()           # delivered, not yet taken
         self._flight = deque()          # (cycle, item) on their way (`put_at`), in order of arrival
         self._takers = deque()          # events of takes that found nothing
+        self._last = 0                  # the latest arrival of an item put so far (`put_at`)
         self.on_level = None  # tracing: called as on_level(cycle, bytes held) when the room taken changes
 
     def room(self, nbytes: int) -> int:
@@ -225,6 +226,8 @@ class Channel:
         is woken then by one event, not a timeout and a wake-up. `direct=False` if an item put
         at once may overtake this one (a consumer waiting then takes the first to arrive)."""
         now = self.env.now
+        if cycle > self._last:
+            self._last = cycle
         if cycle <= now:
             self.put(item)
         elif not direct:
@@ -233,6 +236,11 @@ class Channel:
             _succeed_in(self._takers.popleft(), item, cycle - now)
         else:
             self._flight.append((cycle, item))
+
+    def put_behind(self, item) -> None:
+        """Deliver `item` now, or, if items put before it are still on their way, as the
+        last of them arrives: the consumer takes items in the order they were put."""
+        self.put_at(item, self._last, direct=False)
 
 
 def _succeed_in(event: simpy.Event, value, delay: int) -> None:
