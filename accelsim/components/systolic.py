@@ -26,6 +26,9 @@ from accelsim.workload.mapping import map_workload
 PROBE_FOLDS = 512
 STALL_CAUSES = ("ifmap_dram", "filter_dram", "ofmap_dram", "ifmap_sram", "filter_sram", "ofmap_sram",
                 "ifmap_mram_write", "filter_mram_write", "mram_bank", "filter_decode")
+STALL_COLUMNS = tuple(f"stall_{c}" for c in STALL_CAUSES)  # one key string shared by every row
+
+
 class Dram(Component):
     STATS = (
         Stat("read_bytes", "B", "bytes read from DRAM"),
@@ -520,6 +523,7 @@ class SystolicChip:
         env.process(self.ofmap.run(len(jobs)))
         env.process(self.array.run(jobs))
         env.run()
+        del jobs  # (their memory goes to the rows)
         for plan in plans:  # a layer's DRAM traffic is the sum over its jobs: its plan's totals
             self.dram.count("read_bytes", sum(plan.dram_read_bytes.get(s, 0) for s in ("ifmap", "filter", "ofmap")),
                             plan.layer.name)
@@ -541,23 +545,23 @@ class SystolicChip:
 
     def _rows(self, plans) -> list[dict]:
         stats = self.ctx.stats
-        stalls = {c: stats.by_layer("pe_array", f"stall_{c}") for c in STALL_CAUSES}
+        stalls = [stats.by_layer("pe_array", column) for column in STALL_COLUMNS]
         rows = []
         for i, plan in enumerate(plans):
             layer = plan.layer
             start, end = self.array.layer_spans[i]
             cycles = end - start
-            stall = {c: int(stalls[c].get(layer.name, 0)) for c in STALL_CAUSES}
+            stall = [int(by_layer.get(layer.name, 0)) for by_layer in stalls]
             on_array = plan.unit == "pe_array"
             rows.append({
                 "layer": layer.name, "type": layer.kind, "unit": plan.unit, "b_operand": b_operand(layer),
                 "macs": plan.workload_macs, "executed_macs": layer.macs, "folds": plan.folds,
-                "compute_cycles": plan.compute_cycles, "stall_cycles": sum(stall.values()),
+                "compute_cycles": plan.compute_cycles, "stall_cycles": sum(stall),
                 "cycles": cycles, "start_cycle": start, "end_cycle": end,
                 "utilization": layer.macs * plan.time_density / (cycles * plan.pes) if cycles and on_array else 0.0,
                 "timed_macs": round(layer.macs * plan.time_density),
                 "mapping_efficiency": plan.used_pes / (plan.folds * plan.pes) if on_array else 0.0,
-                **{f"stall_{c}": v for c, v in stall.items()},
+                **dict(zip(STALL_COLUMNS, stall)),
                 "ifmap_sram_reads": plan.sram_reads.get("ifmap", 0),
                 "filter_sram_reads": plan.sram_reads.get("filter", 0),
                 "ofmap_sram_writes": plan.sram_writes.get("ofmap", 0),
